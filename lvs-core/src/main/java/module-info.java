@@ -8,6 +8,8 @@ module io.jlvs.core {
     exports io.jlvs.core;
     exports io.jlvs.core.scheduler;
     exports io.jlvs.core.stats;
+    exports io.jlvs.core.conn;
+    exports io.jlvs.core.ipvsadm;
 
     uses io.jlvs.core.scheduler.SchedulerProvider;
 }
