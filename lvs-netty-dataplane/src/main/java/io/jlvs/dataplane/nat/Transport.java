@@ -1,0 +1,68 @@
+package io.jlvs.dataplane.nat;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+
+/**
+ * The Netty transport a data plane runs on: native epoll where it is available (Linux), NIO
+ * elsewhere. {@link #best()} chooses; {@link #toString()} reports the choice and, for NIO, why
+ * epoll was not usable.
+ */
+public enum Transport {
+    /** Linux epoll (native): needed for splice and IP_TRANSPARENT. */
+    EPOLL,
+    /** Java NIO, portable. */
+    NIO;
+
+    /** @return epoll when the native library loads, otherwise NIO */
+    public static Transport best() {
+        return Epoll.isAvailable() ? EPOLL : NIO;
+    }
+
+    /** @return why epoll is unavailable, or {@code null} when it is available */
+    public static Throwable epollUnavailabilityCause() {
+        return Epoll.unavailabilityCause();
+    }
+
+    /** @return an event loop group of {@code threads} threads on this transport */
+    public EventLoopGroup newEventLoopGroup(int threads) {
+        IoHandlerFactory factory = this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(threads, factory);
+    }
+
+    /** @return the server socket channel class of this transport */
+    public Class<? extends ServerChannel> serverSocketChannel() {
+        return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** @return the client socket channel class of this transport */
+    public Class<? extends SocketChannel> socketChannel() {
+        return this == EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /** @return the datagram channel class of this transport */
+    public Class<? extends DatagramChannel> datagramChannel() {
+        return this == EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class;
+    }
+
+    @Override
+    public String toString() {
+        if (this == NIO && epollUnavailabilityCause() != null) {
+            return "nio (epoll unavailable: " + epollUnavailabilityCause().getMessage() + ")";
+        }
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

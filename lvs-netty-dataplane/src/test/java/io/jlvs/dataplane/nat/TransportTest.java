@@ -1,0 +1,26 @@
+package io.jlvs.dataplane.nat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.netty.channel.EventLoopGroup;
+import org.junit.jupiter.api.Test;
+
+class TransportTest {
+    @Test
+    void linuxGetsEpoll() {
+        // these machines (and CI) are Linux x86_64 with the native epoll jar on the class path
+        assertNull(Transport.epollUnavailabilityCause(), "epoll should load on Linux");
+        assertEquals(Transport.EPOLL, Transport.best());
+        assertEquals("epoll", Transport.best().toString());
+    }
+
+    @Test
+    void bothTransportsStartAndStop() throws Exception {
+        for (Transport t : Transport.values()) {
+            EventLoopGroup group = t.newEventLoopGroup(1);
+            group.submit(() -> { }).sync();
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+    }
+}
