@@ -1,6 +1,8 @@
 package io.jlvs.core;
 
 import io.jlvs.core.conn.ConnectionState;
+import io.jlvs.core.conn.Sysctls;
+import io.jlvs.core.stats.Stats;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -10,11 +12,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The director's connection table: flows by (protocol, client, virtual address), their timers and
- * a capacity bound. Lookups and inserts are lock-free ({@link ConcurrentHashMap}); expiry runs on
- * the director's timer thread.
+ * The director's connection table: flows by (protocol, client, virtual address), their timers,
+ * the persistence templates and a capacity bound. Lookups and inserts are lock-free
+ * ({@link ConcurrentHashMap}); expiry runs on the director's timer thread.
  */
 final class ConnectionTable {
+    private static final long NANOS = 1_000_000_000L;
+
     /** Flow identity as the kernel hashes it: both directions are found by the client endpoint. */
     record FlowKey(Protocol protocol, InetSocketAddress client, InetSocketAddress virtualAddress) {
     }
@@ -24,11 +28,16 @@ final class ConnectionTable {
     private final LongAdder refused = new LongAdder();
     private final int capacity;
     private final Ticker ticker;
+    private final Stats totals;
+    private final TemplateTable templates;
     private volatile Timeouts timeouts = Timeouts.DEFAULT;
+    private volatile Sysctls sysctls = Sysctls.DEFAULT;
 
-    ConnectionTable(int capacity, Ticker ticker) {
+    ConnectionTable(int capacity, Ticker ticker, Stats totals) {
         this.capacity = capacity;
         this.ticker = ticker;
+        this.totals = totals;
+        this.templates = new TemplateTable(ticker);
     }
 
     Timeouts timeouts() {
@@ -37,6 +46,26 @@ final class ConnectionTable {
 
     void timeouts(Timeouts t) {
         this.timeouts = t;
+    }
+
+    Sysctls sysctls() {
+        return sysctls;
+    }
+
+    void sysctls(Sysctls s) {
+        this.sysctls = s;
+    }
+
+    Stats totals() {
+        return totals;
+    }
+
+    TemplateTable templates() {
+        return templates;
+    }
+
+    long now() {
+        return ticker.read();
     }
 
     /** @return the timeout of {@code state} under the current {@code --set} values, in seconds */
@@ -54,37 +83,53 @@ final class ConnectionTable {
         return flows.get(new FlowKey(protocol, client, virtualAddress));
     }
 
+    /** @return true when the table has room for one more connection */
+    boolean hasRoom() {
+        return size.get() < capacity;
+    }
+
     /**
-     * Binds a new connection to {@code rs} and enters it in the table.
+     * Binds a new connection to {@code rs} and enters it in the table. Like the kernel it is
+     * counted inactive first and moves to active with its first state (TCP: SYN_RECV).
      *
      * @return the connection, or {@code null} when the table is full (counted in {@link #refused()})
      */
     Connection create(Protocol protocol, InetSocketAddress client, InetSocketAddress virtualAddress,
-            InetSocketAddress destination, RealServer rs) {
+            InetSocketAddress destination, RealServer rs, Connection template) {
         if (size.incrementAndGet() > capacity) {
             size.decrementAndGet();
-            refused.increment();
+            refuse();
             return null;
         }
-        ConnectionState initial = protocol == Protocol.UDP ? ConnectionState.UDP : ConnectionState.SYN_RECV;
-        Connection c = new Connection(this, protocol, client, virtualAddress, destination, rs, initial);
-        c.expiresAt(ticker.read() + timeoutSeconds(initial) * 1_000_000_000L);
-        rs.bind(initial.isActive());
+        ConnectionState initial = protocol == Protocol.UDP ? ConnectionState.UDP : ConnectionState.NONE;
+        Connection c = new Connection(this, protocol, client, virtualAddress, destination, rs, initial, template);
+        rs.bind(false);
+        if (protocol == Protocol.TCP) {
+            c.state(ConnectionState.SYN_RECV); // the SYN that created it: NONE -> SYN_RECV
+        }
+        rearm(c);
         Connection previous = flows.put(new FlowKey(protocol, client, virtualAddress), c);
         if (previous != null) {
-            // the same client endpoint reconnected: the kernel reschedules and drops the old entry
             size.decrementAndGet();
             previous.expire();
         }
         return c;
     }
 
-    void transition(Connection c, ConnectionState next) {
-        c.state(next);
-        c.expiresAt(ticker.read() + timeoutSeconds(next) * 1_000_000_000L);
+    /** Re-arms a connection's timer with the timeout of its current state. */
+    void rearm(Connection c) {
+        c.expiresAt(ticker.read() + timeoutSeconds(c.state()) * NANOS);
     }
 
-    /** Expires every entry whose timer has run out at {@code nowNanos}. */
+    /** Removes {@code c} now (rescheduling, expire_nodest_conn). */
+    void expireNow(Connection c) {
+        if (flows.remove(new FlowKey(c.protocol(), c.flowClient(), c.virtualAddress()), c)) {
+            size.decrementAndGet();
+            c.expire();
+        }
+    }
+
+    /** Expires every entry whose timer has run out at {@code nowNanos}, then due templates. */
     int expire(long nowNanos) {
         int n = 0;
         for (var it = flows.entrySet().iterator(); it.hasNext(); ) {
@@ -96,6 +141,7 @@ final class ConnectionTable {
                 n++;
             }
         }
+        templates.cleanUp();
         return n;
     }
 
@@ -107,10 +153,19 @@ final class ConnectionTable {
                 e.getValue().expire();
             }
         }
+        templates.clear();
     }
 
+    /** @return templates first, then connections, as {@code -Lnc} lists a persistent service */
     List<Connection> snapshot() {
-        return new ArrayList<>(flows.values());
+        List<Connection> all = new ArrayList<>(templates.snapshot());
+        all.addAll(flows.values());
+        return all;
+    }
+
+    /** Counts a new flow refused because the table is full. */
+    void refuse() {
+        refused.increment();
     }
 
     int size() {

@@ -1,5 +1,6 @@
 package io.jlvs.core;
 
+import io.jlvs.core.conn.Sysctls;
 import io.jlvs.core.ipvsadm.Ipvsadm;
 import io.jlvs.core.scheduler.Destinations;
 import io.jlvs.core.scheduler.ScheduleRequest;
@@ -90,7 +91,8 @@ public final class Director implements AutoCloseable {
         this.random = b.random;
         this.schedulers = b.schedulers != null ? b.schedulers : SchedulerRegistry.load();
         this.connectionTableBits = b.connectionTableBits;
-        this.connections = new ConnectionTable(b.maxConnections, ticker);
+        this.connections = new ConnectionTable(b.maxConnections, ticker, totals);
+        this.connections.sysctls(b.sysctls);
         this.nextEstimateNanos = ticker.read() + ESTIMATOR_NANOS;
         if (b.timerThread) {
             timerThread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -446,45 +448,147 @@ public final class Director implements AutoCloseable {
     }
 
     /**
-     * A new flow arrives: find its virtual service, run the scheduler, bind a {@link Connection}
-     * to the chosen real server and count it. TCP connections start active (SYN_RECV), UDP ones
-     * inactive. If the flow is already in the table, that connection is returned.
+     * A new flow arrives (a TCP SYN, a UDP datagram of an unknown flow): find its virtual service
+     * (§4.5 order), run the scheduler — or follow the client's persistence template — bind a
+     * {@link Connection} to the chosen real server and count it. TCP connections start active
+     * (SYN_RECV), UDP ones inactive.
+     *
+     * <p>If the flow is already in the table it is returned, except where the kernel reschedules:
+     * its real server has weight 0 and {@code expire_nodest_conn} is on, or {@code conn_reuse_mode}
+     * allows reusing a TIME_WAIT/CLOSE entry (FIN_WAIT without output with bit 2). A flow whose
+     * real server was deleted is dropped (empty), or rescheduled with {@code expire_nodest_conn}.
      *
      * @param fwmark the packet's firewall mark, or 0
-     * @return the connection, or empty when no service matches, no real server is available or
-     *     the connection table is full
+     * @return the connection, or empty when no service matches, no real server is available, the
+     *     packet would be dropped, or the connection table is full
      */
     public Optional<Connection> connect(Protocol protocol, InetSocketAddress client, InetSocketAddress virtualAddress,
             long fwmark) {
+        Sysctls sys = connections.sysctls();
         Connection existing = connections.find(protocol, client, virtualAddress);
         if (existing != null && !existing.isExpired()) {
-            return Optional.of(existing);
+            if (reschedules(sys, existing)) {
+                connections.expireNow(existing);
+            } else if (existing.realServer().isAvailable()) {
+                return Optional.of(existing);
+            } else if (sys.expireNodestConn()) {
+                connections.expireNow(existing);
+            } else {
+                return Optional.empty(); // the kernel silently drops packets of a deleted real server
+            }
         }
         VirtualService svc = findService(protocol, virtualAddress.getAddress(), virtualAddress.getPort(), fwmark);
         if (svc == null) {
             return Optional.empty();
         }
         VirtualService.State s = svc.state();
-        if (!svc.key().isFwmark() && s.config().key().port() != virtualAddress.getPort() && !s.config().persistent()) {
-            return Optional.empty(); // kernel: only persistent services take other ports
+        ServiceConfig config = s.config();
+        if (!svc.key().isFwmark() && svc.key().port() != virtualAddress.getPort() && !config.persistent()) {
+            return Optional.empty(); // "port zero only supported in persistent services"
+        }
+        if (!connections.hasRoom()) {
+            connections.refuse();
+            return Optional.empty();
         }
         ScheduleRequest req = requests.get().set(protocol, client, virtualAddress);
-        RealServer rs = s.scheduler().schedule(s.destinations(), req);
-        if (rs == null) {
-            return Optional.empty();
+        Connection template = null;
+        RealServer rs;
+        if (config.persistent()) {
+            template = persistentTemplate(sys, svc, s, req, protocol, client, virtualAddress);
+            if (template == null) {
+                return Optional.empty();
+            }
+            rs = template.realServer();
+        } else {
+            rs = s.scheduler().schedule(s.destinations(), req);
+            if (rs == null) {
+                return Optional.empty();
+            }
         }
         int port = rs.address().getPort() != 0 && virtualAddress.getPort() == svc.key().port()
                 ? rs.address().getPort() : virtualAddress.getPort();
         InetSocketAddress destination = port == rs.address().getPort() ? rs.address()
                 : new InetSocketAddress(rs.address().getAddress(), port);
-        Connection c = connections.create(protocol, client, virtualAddress, destination, rs);
+        Connection c = connections.create(protocol, client, virtualAddress, destination, rs, template);
         if (c == null) {
+            if (template != null) {
+                connections.templates().childGone(template, ticker.read());
+            }
             return Optional.empty();
         }
         rs.stats().countConnection();
         svc.stats().countConnection();
         totals.countConnection();
         return Optional.of(c);
+    }
+
+    private static boolean reschedules(Sysctls sys, Connection c) {
+        if (sys.expireNodestConn() && c.realServer().weight() == 0) {
+            return true;
+        }
+        if (sys.connReuseMode() == 0 || c.template() != null || c.protocol() != Protocol.TCP) {
+            return false;
+        }
+        return switch (c.state()) {
+            case TIME_WAIT, CLOSE -> true;
+            case FIN_WAIT -> (sys.connReuseMode() & 2) != 0 && c.noOutput();
+            default -> false;
+        };
+    }
+
+    /**
+     * Finds the client's template and follows it, or schedules and makes a new one (§4.7). The
+     * returned template already counts the new connection as controlled.
+     */
+    private Connection persistentTemplate(Sysctls sys, VirtualService svc, VirtualService.State s, ScheduleRequest req,
+            Protocol protocol, InetSocketAddress client, InetSocketAddress virtualAddress) {
+        ServiceKey key = svc.key();
+        ServiceConfig config = s.config();
+        InetAddress clientNet = Netmasks.apply(client.getAddress(), config.netmask());
+        boolean wildPort = !key.isFwmark() && (key.port() == 0 || key.port() == 21);
+        TemplateTable.Key tkey = key.isFwmark()
+                ? new TemplateTable.Key(0, clientNet, null, key.fwmark(), 0)
+                : new TemplateTable.Key(protocol.number(), clientNet, virtualAddress.getAddress(), 0,
+                        wildPort ? 0 : key.port());
+        TemplateTable templates = connections.templates();
+        Connection t = templates.find(tkey);
+        if (t != null) {
+            RealServer bound = t.realServer();
+            boolean usable = bound.isAvailable() && !(sys.expireQuiescentTemplate() && bound.weight() == 0);
+            if (usable && templates.controlNew(tkey, t)) {
+                return t;
+            }
+            templates.invalidate(tkey, t);
+        }
+        RealServer rs = s.scheduler().schedule(s.destinations(), req);
+        if (rs == null) {
+            return null;
+        }
+        boolean portless = key.isFwmark() || wildPort;
+        InetSocketAddress tdest = portless ? new InetSocketAddress(rs.address().getAddress(), 0) : rs.address();
+        InetSocketAddress tvirtual = key.isFwmark()
+                ? new InetSocketAddress(Netmasks.markAddress(key.fwmark()), 0)
+                : new InetSocketAddress(virtualAddress.getAddress(), tkey.virtualPort());
+        t = new Connection(connections, protocol, key.fwmark(), new InetSocketAddress(clientNet, 0), tvirtual, tdest, rs,
+                config.persistenceTimeout() * 1_000_000_000L);
+        templates.add(tkey, t);
+        templates.controlNew(tkey, t);
+        return t;
+    }
+
+    /** @return the sysctl-style switches in force */
+    public Sysctls sysctls() {
+        return connections.sysctls();
+    }
+
+    /** Changes the sysctl-style switches; applies to the next packet or connection. */
+    public void setSysctls(Sysctls sysctls) {
+        writer.lock();
+        try {
+            connections.sysctls(Objects.requireNonNull(sysctls, "sysctls"));
+        } finally {
+            writer.unlock();
+        }
     }
 
     // ------------------------------------------------------------------ timers
@@ -628,6 +732,7 @@ public final class Director implements AutoCloseable {
         private int connectionTableBits = 12;
         private int maxConnections = 4 << 20;
         private boolean timerThread = true;
+        private Sysctls sysctls = Sysctls.DEFAULT;
 
         private Builder() {
         }
@@ -671,6 +776,12 @@ public final class Director implements AutoCloseable {
         /** @param enabled false to drive {@link Director#runTimers()} by hand (tests with a fake ticker) */
         public Builder timerThread(boolean enabled) {
             this.timerThread = enabled;
+            return this;
+        }
+
+        /** @param sysctls the kernel-style switches (default: the kernel's defaults) */
+        public Builder sysctls(Sysctls sysctls) {
+            this.sysctls = Objects.requireNonNull(sysctls, "sysctls");
             return this;
         }
 

@@ -1,0 +1,162 @@
+package io.jlvs.core;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Policy;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Persistence templates (§4.7) in a Caffeine cache with per-entry expiry driven by the director's
+ * ticker.
+ *
+ * <p>The kernel keeps a template alive while it controls connections by re-arming its timer in
+ * 60-second steps, and overwrites the template's timeout with 60 s when it does. Rather than
+ * fight the cache's expiry, a template that controls connections gets an unbounded expiry; when
+ * its last connection goes, its deadline is computed as the kernel's timer would have left it —
+ * the original deadline if that is still ahead, otherwise the next 60-second step after it — and
+ * handed to the cache. Listings show the same arithmetic.
+ */
+final class TemplateTable {
+    static final long KEEPALIVE_NANOS = 60_000_000_000L;
+    private static final long UNBOUNDED = Long.MAX_VALUE >> 2;
+
+    /**
+     * Template identity: protocol (0 for firewall-mark services), client network, virtual address
+     * or firewall mark, virtual port (0 for port-0, FTP and firewall-mark services).
+     */
+    record Key(int protocol, InetAddress clientNet, InetAddress virtualAddress, long fwmark, int virtualPort) {
+    }
+
+    private final Ticker ticker;
+    private final Cache<Key, Connection> cache;
+    private final Policy.VarExpiration<Key, Connection> expiry;
+
+    TemplateTable(Ticker ticker) {
+        this.ticker = ticker;
+        this.cache = Caffeine.newBuilder()
+                .ticker(ticker::read)
+                .executor(Runnable::run) // removal runs on the thread that expires it: counters settle at once
+                .expireAfter(new Expiry<Key, Connection>() {
+                    @Override
+                    public long expireAfterCreate(Key key, Connection t, long now) {
+                        return t.expiresAtNanos() - now;
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(Key key, Connection t, long now, long current) {
+                        return current;
+                    }
+
+                    @Override
+                    public long expireAfterRead(Key key, Connection t, long now, long current) {
+                        return current;
+                    }
+                })
+                .removalListener((Key key, Connection t, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
+                    if (t != null && !t.isExpired()) {
+                        t.expire();
+                    }
+                })
+                .build();
+        this.expiry = cache.policy().expireVariably().orElseThrow();
+    }
+
+    /** @return the live template for {@code key}, or {@code null} */
+    Connection find(Key key) {
+        return cache.getIfPresent(key);
+    }
+
+    /** Enters a new template whose timer runs {@code timeoutNanos} from now. */
+    void add(Key key, Connection template) {
+        template.expiresAt(ticker.read() + template.templateTimeoutNanos());
+        template.templateKey(key);
+        template.realServer().templateBound();
+        Connection old = cache.asMap().put(key, template);
+        if (old != null && !old.isExpired()) {
+            old.expire();
+        }
+    }
+
+    /**
+     * The template is used for a new connection: its timer is re-armed with its timeout and it now
+     * controls one more connection.
+     *
+     * @return false when the template expired meanwhile (the caller makes a new one)
+     */
+    boolean controlNew(Key key, Connection template) {
+        long now = ticker.read();
+        synchronized (template) {
+            if (template.isExpired()) {
+                return false;
+            }
+            if (template.controlledConnections() > 0 && now - template.expiresAtNanos() >= 0) {
+                template.templateTimeoutNanos(KEEPALIVE_NANOS); // the kernel's keep-alive re-arm overwrote it
+            }
+            template.expiresAt(now + template.templateTimeoutNanos());
+            template.control(1);
+        }
+        expiry.setExpiresAfter(key, UNBOUNDED, TimeUnit.NANOSECONDS);
+        return !template.isExpired();
+    }
+
+    /** A connection controlled by {@code template} left the table. */
+    void childGone(Connection template, long now) {
+        Key key;
+        synchronized (template) {
+            long deadline = displayedDeadline(template, now); // computed while it still controls the child
+            if (template.control(-1) > 0 || template.isExpired()) {
+                return;
+            }
+            if (deadline != template.expiresAtNanos()) {
+                template.templateTimeoutNanos(KEEPALIVE_NANOS);
+            }
+            template.expiresAt(deadline);
+            key = keyOf(template);
+        }
+        expiry.setExpiresAfter(key, Math.max(0, template.expiresAtNanos() - now), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * @return when the kernel's timer of this template fires next: its deadline, or while it
+     *     controls connections and that deadline has passed, the next 60-second keep-alive step
+     */
+    long displayedDeadline(Connection template, long now) {
+        long deadline = template.expiresAtNanos();
+        if (template.controlledConnections() > 0 && now - deadline >= 0) {
+            return deadline + ((now - deadline) / KEEPALIVE_NANOS + 1) * KEEPALIVE_NANOS;
+        }
+        return deadline;
+    }
+
+    /** Drops a template at once (its real server is gone or quiesced). */
+    void invalidate(Key key, Connection template) {
+        cache.asMap().remove(key, template);
+    }
+
+    private static Key keyOf(Connection template) {
+        return (Key) template.templateKey();
+    }
+
+    /** Processes due expiries now. */
+    void cleanUp() {
+        cache.cleanUp();
+    }
+
+    List<Connection> snapshot() {
+        return new ArrayList<>(cache.asMap().values());
+    }
+
+    long size() {
+        return cache.estimatedSize();
+    }
+
+    void clear() {
+        cache.invalidateAll();
+        cache.cleanUp();
+    }
+}
