@@ -62,6 +62,7 @@ public final class Director implements AutoCloseable {
     /** Trash entries are freed after this much idle time (the kernel's IP_VS_DEST_TRASH_PERIOD). */
     static final long TRASH_PERIOD_NANOS = 120_000_000_000L;
     private static final long ESTIMATOR_NANOS = 2_000_000_000L;
+    private static final long DEFENSE_NANOS = 1_000_000_000L;
 
     /** An immutable generation of the service table. */
     private record ServiceTable(Map<ServiceKey, VirtualService> byKey, List<VirtualService> inOrder,
@@ -84,6 +85,7 @@ public final class Director implements AutoCloseable {
     private final ScheduledExecutorService timerThread;
     private volatile ServiceTable table = ServiceTable.EMPTY;
     private long nextEstimateNanos;
+    private long nextDefenseNanos;
     private volatile boolean closed;
 
     private Director(Builder b) {
@@ -91,9 +93,10 @@ public final class Director implements AutoCloseable {
         this.random = b.random;
         this.schedulers = b.schedulers != null ? b.schedulers : SchedulerRegistry.load();
         this.connectionTableBits = b.connectionTableBits;
-        this.connections = new ConnectionTable(b.maxConnections, ticker, totals);
+        this.connections = new ConnectionTable(b.maxConnections, ticker, random, totals);
         this.connections.sysctls(b.sysctls);
         this.nextEstimateNanos = ticker.read() + ESTIMATOR_NANOS;
+        this.nextDefenseNanos = ticker.read() + DEFENSE_NANOS;
         if (b.timerThread) {
             timerThread = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "jlvs-director-timers");
@@ -420,6 +423,38 @@ public final class Director implements AutoCloseable {
         return 1 << connectionTableBits;
     }
 
+    /**
+     * Finds the connection of an IPv4 flow without allocating: the packet data plane's per-packet
+     * lookup. Both directions use the client endpoint, as in the kernel.
+     *
+     * @param clientAddress host-order client address
+     * @param virtualAddress host-order virtual address
+     * @return the connection, or {@code null}
+     */
+    public Connection lookup(Protocol protocol, int clientAddress, int clientPort, int virtualAddress, int virtualPort) {
+        return connections.find(protocol, clientAddress, clientPort, virtualAddress, virtualPort);
+    }
+
+    /** @return the connection of this flow, or {@code null} */
+    public Connection lookup(Protocol protocol, InetSocketAddress client, InetSocketAddress virtualAddress) {
+        return connections.find(protocol, client, virtualAddress);
+    }
+
+    /** @return the number of connections in the table (templates not included) */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** @return entries dropped by the drop_entry defense */
+    public long droppedEntries() {
+        return connections.droppedEntries();
+    }
+
+    /** @return new connections dropped by the drop_packet defense */
+    public long droppedPackets() {
+        return connections.droppedPackets();
+    }
+
     /** @return a snapshot of the connection table */
     public List<Connection> connections() {
         return Collections.unmodifiableList(connections.snapshot());
@@ -486,6 +521,9 @@ public final class Director implements AutoCloseable {
         if (!svc.key().isFwmark() && svc.key().port() != virtualAddress.getPort() && !config.persistent()) {
             return Optional.empty(); // "port zero only supported in persistent services"
         }
+        if (connections.dropNewPacket()) {
+            return Optional.empty(); // drop_packet defense
+        }
         if (!connections.hasRoom()) {
             connections.refuse();
             return Optional.empty();
@@ -507,9 +545,7 @@ public final class Director implements AutoCloseable {
         }
         int port = rs.address().getPort() != 0 && virtualAddress.getPort() == svc.key().port()
                 ? rs.address().getPort() : virtualAddress.getPort();
-        InetSocketAddress destination = port == rs.address().getPort() ? rs.address()
-                : new InetSocketAddress(rs.address().getAddress(), port);
-        Connection c = connections.create(protocol, client, virtualAddress, destination, rs, template);
+        Connection c = connections.create(protocol, client, virtualAddress, port, rs, template);
         if (c == null) {
             if (template != null) {
                 connections.templates().childGone(template, ticker.read());
@@ -603,6 +639,10 @@ public final class Director implements AutoCloseable {
         connections.expire(now);
         writer.lock();
         try {
+            while (now - nextDefenseNanos >= 0) {
+                nextDefenseNanos += DEFENSE_NANOS;
+                connections.defend(now);
+            }
             while (now - nextEstimateNanos >= 0) {
                 nextEstimateNanos += ESTIMATOR_NANOS;
                 for (VirtualService svc : table.inOrder) {
@@ -730,7 +770,7 @@ public final class Director implements AutoCloseable {
         private RandomGenerator random = new SplittableRandom();
         private SchedulerRegistry schedulers;
         private int connectionTableBits = 12;
-        private int maxConnections = 4 << 20;
+        private int maxConnections = 1 << 20;
         private boolean timerThread = true;
         private Sysctls sysctls = Sysctls.DEFAULT;
 
@@ -764,7 +804,11 @@ public final class Director implements AutoCloseable {
             return this;
         }
 
-        /** @param max most connections held at once; new flows beyond it are refused and counted */
+        /**
+         * @param max most connections held at once (default 1,048,576); new flows beyond it are
+         *     refused and counted, and the defense strategies treat the free room as free memory.
+         *     The hash table is sized to it (4 bytes per slot).
+         */
         public Builder maxConnections(int max) {
             if (max < 1) {
                 throw new IllegalArgumentException("maxConnections must be positive, was " + max);

@@ -73,8 +73,8 @@ final class TemplateTable {
 
     /** Enters a new template whose timer runs {@code timeoutNanos} from now. */
     void add(Key key, Connection template) {
-        template.expiresAt(ticker.read() + template.templateTimeoutNanos());
-        template.templateKey(key);
+        template.expiresAt(ticker.read() + template.templateData().timeoutNanos);
+        template.templateData().key = key;
         template.realServer().templateBound();
         Connection old = cache.asMap().put(key, template);
         if (old != null && !old.isExpired()) {
@@ -95,9 +95,9 @@ final class TemplateTable {
                 return false;
             }
             if (template.controlledConnections() > 0 && now - template.expiresAtNanos() >= 0) {
-                template.templateTimeoutNanos(KEEPALIVE_NANOS); // the kernel's keep-alive re-arm overwrote it
+                template.templateData().timeoutNanos = KEEPALIVE_NANOS; // the kernel's keep-alive re-arm overwrote it
             }
-            template.expiresAt(now + template.templateTimeoutNanos());
+            template.expiresAt(now + template.templateData().timeoutNanos);
             template.control(1);
         }
         expiry.setExpiresAfter(key, UNBOUNDED, TimeUnit.NANOSECONDS);
@@ -113,7 +113,7 @@ final class TemplateTable {
                 return;
             }
             if (deadline != template.expiresAtNanos()) {
-                template.templateTimeoutNanos(KEEPALIVE_NANOS);
+                template.templateData().timeoutNanos = KEEPALIVE_NANOS;
             }
             template.expiresAt(deadline);
             key = keyOf(template);
@@ -138,8 +138,13 @@ final class TemplateTable {
         cache.asMap().remove(key, template);
     }
 
+    /** Drops a template at once. */
+    void invalidate(Connection template) {
+        invalidate(keyOf(template), template);
+    }
+
     private static Key keyOf(Connection template) {
-        return (Key) template.templateKey();
+        return (Key) template.templateData().key;
     }
 
     /** Processes due expiries now. */

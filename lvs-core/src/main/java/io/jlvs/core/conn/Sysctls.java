@@ -62,6 +62,16 @@ public record Sysctls(boolean expireNodestConn, boolean expireQuiescentTemplate,
         return new Sysctls(expireNodestConn, expireQuiescentTemplate, connReuseMode, sloppyTcp, v, dropEntry, dropPacket, amDroprate);
     }
 
+    /** @return a copy with drop_entry set */
+    public Sysctls withDropEntry(int v) {
+        return new Sysctls(expireNodestConn, expireQuiescentTemplate, connReuseMode, sloppyTcp, secureTcp, v, dropPacket, amDroprate);
+    }
+
+    /** @return a copy with drop_packet set */
+    public Sysctls withDropPacket(int v) {
+        return new Sysctls(expireNodestConn, expireQuiescentTemplate, connReuseMode, sloppyTcp, secureTcp, dropEntry, v, amDroprate);
+    }
+
     /** @return true when the secure TCP table is in use (mode 2 or 3) */
     public boolean secureTcpActive() {
         return secureTcp >= 2;
