@@ -2,6 +2,7 @@ package io.jlvs.schedulers;
 
 import io.jlvs.core.RealServer;
 import io.jlvs.core.scheduler.Destinations;
+import io.jlvs.core.scheduler.Scheduler;
 
 /*
  * The kernel's linear scans for the least-connection family, written as plainly as the rules in
@@ -11,20 +12,40 @@ import io.jlvs.core.scheduler.Destinations;
  */
 
 /**
- * Plain O(n) scans of the kernel rules for lc, wlc, sed, nq, fo and ovf. Stateless, allocation-free
- * and thread-safe; each reads every counter once.
+ * Plain O(n) scans of the kernel rules for lc, wlc, sed, nq, fo and ovf — what the kernel does on
+ * every new connection. Stateless, allocation-free and thread-safe. Public as the reference for
+ * benchmarks and tests ({@link #linearScan(String)}); the schedulers use the same scans for short
+ * lists.
  */
-final class LoadScans {
+public final class LoadScans {
     private LoadScans() {
     }
 
+    /**
+     * A scheduler that always runs the plain scan of {@code name}'s rule (no index): the kernel's
+     * cost model, for comparison.
+     *
+     * @return the scanning scheduler, or {@code null} when {@code name} is not of the lc family
+     */
+    public static Scheduler linearScan(String name) {
+        return switch (name) {
+            case "lc" -> (d, r) -> leastConnection(d);
+            case "wlc" -> (d, r) -> weightedLeastConnection(d);
+            case "sed" -> (d, r) -> shortestExpectedDelay(d);
+            case "nq" -> (d, r) -> neverQueue(d);
+            case "fo" -> (d, r) -> weightedFailover(d);
+            case "ovf" -> (d, r) -> weightedOverflow(d);
+            default -> null;
+        };
+    }
+
     /** @return true when a scheduler may pick {@code rs}: weight &gt; 0, not OVERLOAD, still linked */
-    static boolean usable(RealServer rs) {
+    public static boolean usable(RealServer rs) {
         return rs.weight() > 0 && !rs.isOverloaded() && rs.isAvailable();
     }
 
     /** lc: smallest {@code active*256 + inactive} among usable dests. */
-    static RealServer leastConnection(Destinations d) {
+    public static RealServer leastConnection(Destinations d) {
         RealServer least = null;
         long loh = 0;
         for (int i = 0, n = d.size(); i < n; i++) {
@@ -42,7 +63,7 @@ final class LoadScans {
     }
 
     /** wlc: smallest overhead/weight, by {@code oh(best)*w(d) > oh(d)*w(best)}. */
-    static RealServer weightedLeastConnection(Destinations d) {
+    public static RealServer weightedLeastConnection(Destinations d) {
         RealServer least = null;
         long loh = 0;
         long lw = 0;
@@ -63,7 +84,7 @@ final class LoadScans {
     }
 
     /** sed: smallest (active+1)/weight. */
-    static RealServer shortestExpectedDelay(Destinations d) {
+    public static RealServer shortestExpectedDelay(Destinations d) {
         RealServer least = null;
         long loh = 0;
         long lw = 0;
@@ -84,7 +105,7 @@ final class LoadScans {
     }
 
     /** nq: the first usable idle dest (active == 0), else the sed choice. */
-    static RealServer neverQueue(Destinations d) {
+    public static RealServer neverQueue(Destinations d) {
         RealServer least = null;
         long loh = 0;
         long lw = 0;
@@ -109,7 +130,7 @@ final class LoadScans {
     }
 
     /** fo: the highest weight among usable dests. */
-    static RealServer weightedFailover(Destinations d) {
+    public static RealServer weightedFailover(Destinations d) {
         RealServer best = null;
         int hw = 0;
         for (int i = 0, n = d.size(); i < n; i++) {
@@ -124,7 +145,7 @@ final class LoadScans {
     }
 
     /** ovf: the highest weight among usable dests with {@code active <= weight}. */
-    static RealServer weightedOverflow(Destinations d) {
+    public static RealServer weightedOverflow(Destinations d) {
         RealServer best = null;
         int hw = 0;
         for (int i = 0, n = d.size(); i < n; i++) {
