@@ -9,5 +9,7 @@ module io.jlvs.schedulers {
     provides io.jlvs.core.scheduler.SchedulerProvider with
             io.jlvs.schedulers.SourceHashing.Provider,
             io.jlvs.schedulers.DestinationHashing.Provider,
-            io.jlvs.schedulers.MaglevHashing.Provider;
+            io.jlvs.schedulers.MaglevHashing.Provider,
+            io.jlvs.schedulers.LocalityBasedLeastConnection.Provider,
+            io.jlvs.schedulers.LocalityBasedLeastConnectionWithReplication.Provider;
 }
