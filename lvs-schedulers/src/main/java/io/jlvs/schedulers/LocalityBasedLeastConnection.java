@@ -84,6 +84,11 @@ public final class LocalityBasedLeastConnection implements Scheduler {
         return table.size();
     }
 
+    /** The cache (tests). */
+    LocalityTable table() {
+        return table;
+    }
+
     @Override
     public void done() {
         table.close();

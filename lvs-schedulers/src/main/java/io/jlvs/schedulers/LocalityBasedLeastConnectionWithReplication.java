@@ -79,6 +79,11 @@ public final class LocalityBasedLeastConnectionWithReplication implements Schedu
         return table.size();
     }
 
+    /** The cache (tests). */
+    LocalityTable table() {
+        return table;
+    }
+
     @Override
     public void done() {
         table.close();
