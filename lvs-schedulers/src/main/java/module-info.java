@@ -16,5 +16,10 @@ module io.jlvs.schedulers {
             io.jlvs.schedulers.NeverQueue.Provider,
             io.jlvs.schedulers.WeightedFailover.Provider,
             io.jlvs.schedulers.WeightedOverflow.Provider,
-            io.jlvs.schedulers.WeightedTwoChoices.Provider;
+            io.jlvs.schedulers.WeightedTwoChoices.Provider,
+            io.jlvs.schedulers.SourceHashing.Provider,
+            io.jlvs.schedulers.DestinationHashing.Provider,
+            io.jlvs.schedulers.MaglevHashing.Provider,
+            io.jlvs.schedulers.LocalityBasedLeastConnection.Provider,
+            io.jlvs.schedulers.LocalityBasedLeastConnectionWithReplication.Provider;
 }
