@@ -28,7 +28,7 @@ import java.util.SplittableRandom;
 import java.util.function.ToLongFunction;
 
 /** Properties: wrr ratios per cycle, lc-family index = kernel scan, twos = its model. */
-class SchedulerProperties {
+class SchedulerPropertiesTest {
     private final ScheduleRequest request = new ScheduleRequest();
 
     // ---- wrr ----
