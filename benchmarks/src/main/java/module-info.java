@@ -6,4 +6,5 @@ open module io.jlvs.bench {
     requires io.jlvs.core;
     requires io.jlvs.schedulers;
     requires jmh.core;
+    requires java.management;
 }

@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
  * the path the lc-family index listens to) and one {@code schedule} call.
  *
  * <ul>
+ *   <li>{@code pick} / {@code pickLinearScan}: one {@code schedule} call alone on the current loads;</li>
  *   <li>{@code schedule} / {@code schedule2Threads}: the scheduler as registered (indexed for long
  *       lists in the lc family);</li>
  *   <li>{@code linearScan} / {@code linearScan2Threads}: the same churn with the kernel's plain
@@ -126,6 +127,22 @@ public class SchedulerBenchmark {
             s.loadChanged(rs);
         }
         return rs;
+    }
+
+    /** The pick alone: one {@code schedule} call on the current loads, no churn. */
+    @Benchmark
+    public RealServer pick(Flow flow) {
+        int x = flow.next();
+        flow.request.setIpv4(Protocol.TCP, 0x0A000000 | (x & 0xFFFFFF), 1024 + (x >>> 20 & 0xFFF), 0xC0000201, 80);
+        return registered.schedule(list, flow.request);
+    }
+
+    /** The kernel's scan alone, for the same pick. */
+    @Benchmark
+    public RealServer pickLinearScan(Flow flow) {
+        int x = flow.next();
+        flow.request.setIpv4(Protocol.TCP, 0x0A000000 | (x & 0xFFFFFF), 1024 + (x >>> 20 & 0xFFF), 0xC0000201, 80);
+        return linear.schedule(list, flow.request);
     }
 
     @Benchmark

@@ -440,6 +440,42 @@ public final class Director implements AutoCloseable {
         return connections.find(protocol, client, virtualAddress);
     }
 
+    /**
+     * Removes a connection from the table now, unbinding it from its real server (what the
+     * kernel does on a forced expiry; e.g. to drop stale UDP flows of a failed real server).
+     */
+    public void expire(Connection connection) {
+        if (!connection.isTemplate()) {
+            connections.expireNow(connection);
+        }
+    }
+
+    /**
+     * Finds the persistence template a new connection of {@code client} to {@code virtualAddress}
+     * would follow — which real server the client is stuck to.
+     *
+     * @return the template, or empty when the service is not persistent or the client has none
+     */
+    public Optional<Connection> findTemplate(Protocol protocol, InetAddress client, InetSocketAddress virtualAddress,
+            long fwmark) {
+        VirtualService svc = findService(protocol, virtualAddress.getAddress(), virtualAddress.getPort(), fwmark);
+        if (svc == null || !svc.config().persistent()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(connections.templates().find(templateKey(svc, protocol, client, virtualAddress)));
+    }
+
+    private static TemplateTable.Key templateKey(VirtualService svc, Protocol protocol, InetAddress client,
+            InetSocketAddress virtualAddress) {
+        ServiceKey key = svc.key();
+        InetAddress clientNet = Netmasks.apply(client, svc.config().netmask());
+        boolean wildPort = !key.isFwmark() && (key.port() == 0 || key.port() == 21);
+        return key.isFwmark()
+                ? new TemplateTable.Key(0, clientNet, null, key.fwmark(), 0)
+                : new TemplateTable.Key(protocol.number(), clientNet, virtualAddress.getAddress(), 0,
+                        wildPort ? 0 : key.port());
+    }
+
     /** @return the number of connections in the table (templates not included) */
     public int connectionCount() {
         return connections.size();
@@ -580,12 +616,9 @@ public final class Director implements AutoCloseable {
             Protocol protocol, InetSocketAddress client, InetSocketAddress virtualAddress) {
         ServiceKey key = svc.key();
         ServiceConfig config = s.config();
-        InetAddress clientNet = Netmasks.apply(client.getAddress(), config.netmask());
+        TemplateTable.Key tkey = templateKey(svc, protocol, client.getAddress(), virtualAddress);
+        InetAddress clientNet = tkey.clientNet();
         boolean wildPort = !key.isFwmark() && (key.port() == 0 || key.port() == 21);
-        TemplateTable.Key tkey = key.isFwmark()
-                ? new TemplateTable.Key(0, clientNet, null, key.fwmark(), 0)
-                : new TemplateTable.Key(protocol.number(), clientNet, virtualAddress.getAddress(), 0,
-                        wildPort ? 0 : key.port());
         TemplateTable templates = connections.templates();
         Connection t = templates.find(tkey);
         if (t != null) {

@@ -37,7 +37,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *       node, recompute it from its children, compare-and-set; if the CAS fails, do it once more.
  *       If both fail, another refresh that read the node after our first read — hence after our
  *       lower levels and our load change were visible — was installed, so it already reflects our
- *       change (the argument of Jayanti's f-arrays). The stamp rules out ABA. Concurrent updates
+ *       change (the argument of Jayanti's f-arrays). The stamp rules out ABA. The walk stops early
+ *       where our own CAS left a node's winner unchanged and that winner is not the changed server:
+ *       nothing above can depend on the change. Concurrent updates
  *       of the same path therefore never lose an update: once counters are quiescent and every
  *       {@code loadChanged} call has returned, the root equals the scan's pick.</li>
  *   <li>Lifecycle callbacks build a fresh index for the new list, publish it through a volatile
@@ -184,15 +186,24 @@ abstract class LoadIndexedScheduler implements Scheduler {
             return !usable(earlier) || beats(later, earlier) ? j : i;
         }
 
-        private void refresh(int k) {
+        /**
+         * Refreshes node {@code k} by the double-refresh protocol.
+         *
+         * @param changed the list position whose load changed, or -1
+         * @return true when the ancestors cannot depend on the change: our own CAS installed a
+         *     winner equal to the previous one and it is not {@code changed} (the winner's load did
+         *     not move, so no comparison above this node moves either)
+         */
+        private boolean refresh(int k, int changed) {
             for (int attempt = 0; attempt < 2; attempt++) {
                 long old = tree.get(k);
                 int w = match(winnerOf(2 * k), winnerOf(2 * k + 1));
                 long next = ((old >>> 32) + 1) << 32 | (w & 0xFFFF_FFFFL);
                 if (tree.compareAndSet(k, old, next)) {
-                    return;
+                    return changed >= 0 && w != changed && w == (int) old;
                 }
             }
+            return false;
         }
 
         void update(RealServer server) {
@@ -201,13 +212,15 @@ abstract class LoadIndexedScheduler implements Scheduler {
                 return;
             }
             for (int k = (p + cap) >>> 1; k >= 1; k >>>= 1) {
-                refresh(k);
+                if (refresh(k, p)) {
+                    return;
+                }
             }
         }
 
         void refreshAll() {
             for (int k = cap - 1; k >= 1; k--) {
-                refresh(k);
+                refresh(k, -1);
             }
         }
     }
