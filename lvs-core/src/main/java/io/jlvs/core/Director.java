@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -800,7 +800,7 @@ public final class Director implements AutoCloseable {
     /** Builder of a {@link Director}; every setter validates its value. */
     public static final class Builder {
         private Ticker ticker = Ticker.system();
-        private RandomGenerator random = new SplittableRandom();
+        private RandomGenerator random = ThreadLocalRandom.current();
         private SchedulerRegistry schedulers;
         private int connectionTableBits = 12;
         private int maxConnections = 1 << 20;
@@ -816,7 +816,11 @@ public final class Director implements AutoCloseable {
             return this;
         }
 
-        /** @param random the randomness handed to schedulers (default: a {@link SplittableRandom}) */
+        /**
+         * @param random the randomness handed to schedulers and the defenses. Data-path threads use
+         *     it concurrently: give a thread-safe generator (the default, {@link ThreadLocalRandom},
+         *     is), or a seeded one only where one thread connects (deterministic tests).
+         */
         public Builder random(RandomGenerator random) {
             this.random = Objects.requireNonNull(random, "random");
             return this;

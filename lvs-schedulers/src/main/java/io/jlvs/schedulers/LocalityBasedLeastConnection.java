@@ -50,6 +50,7 @@ import java.util.Objects;
 public final class LocalityBasedLeastConnection implements Scheduler {
     private final Ticker ticker;
     private final LocalityTable table;
+    private final WeightedLeastConnection fallback = new WeightedLeastConnection();
 
     /**
      * @param ticker the time source for lastuse and garbage collection
@@ -89,8 +90,36 @@ public final class LocalityBasedLeastConnection implements Scheduler {
         return table;
     }
 
+    // The fallback pick is wlc over the whole service: delegate to the indexed wlc scheduler so it
+    // costs a tree read rather than a scan of every destination, with exactly the scan's result.
+    @Override
+    public void init(Destinations destinations) {
+        fallback.init(destinations);
+    }
+
+    @Override
+    public void added(Destinations destinations, RealServer added) {
+        fallback.added(destinations, added);
+    }
+
+    @Override
+    public void removed(Destinations destinations, RealServer removed, int formerIndex) {
+        fallback.removed(destinations, removed, formerIndex);
+    }
+
+    @Override
+    public void updated(Destinations destinations, RealServer updated) {
+        fallback.updated(destinations, updated);
+    }
+
+    @Override
+    public void loadChanged(RealServer server) {
+        fallback.loadChanged(server);
+    }
+
     @Override
     public void done() {
+        fallback.done();
         table.close();
     }
 
@@ -103,11 +132,11 @@ public final class LocalityBasedLeastConnection implements Scheduler {
         if (entry != null) {
             entry.touch(now);
             RealServer cached = entry.server;
-            if (cached.isSchedulable() && !WeightedLeastConnectionScan.isOverloaded(cached, destinations)) {
+            if (cached.isSchedulable() && !LocalityOverload.isOverloaded(cached, destinations)) {
                 return cached;
             }
         }
-        RealServer pick = WeightedLeastConnectionScan.pick(destinations);
+        RealServer pick = fallback.schedule(destinations, request);
         if (pick == null) {
             return null;
         }

@@ -52,6 +52,7 @@ public final class LocalityBasedLeastConnectionWithReplication implements Schedu
     private final Ticker ticker;
     private final long expirationNanos;
     private final LocalityTable table;
+    private final WeightedLeastConnection fallback = new WeightedLeastConnection();
 
     /**
      * @param ticker the time source for lastuse, set modification and garbage collection
@@ -84,8 +85,36 @@ public final class LocalityBasedLeastConnectionWithReplication implements Schedu
         return table;
     }
 
+    // The fallback pick is wlc over the whole service: delegate to the indexed wlc scheduler so it
+    // costs a tree read rather than a scan of every destination, with exactly the scan's result.
+    @Override
+    public void init(Destinations destinations) {
+        fallback.init(destinations);
+    }
+
+    @Override
+    public void added(Destinations destinations, RealServer added) {
+        fallback.added(destinations, added);
+    }
+
+    @Override
+    public void removed(Destinations destinations, RealServer removed, int formerIndex) {
+        fallback.removed(destinations, removed, formerIndex);
+    }
+
+    @Override
+    public void updated(Destinations destinations, RealServer updated) {
+        fallback.updated(destinations, updated);
+    }
+
+    @Override
+    public void loadChanged(RealServer server) {
+        fallback.loadChanged(server);
+    }
+
     @Override
     public void done() {
+        fallback.done();
         table.close();
     }
 
@@ -102,16 +131,16 @@ public final class LocalityBasedLeastConnectionWithReplication implements Schedu
             if (set.members.length > 1 && now - (set.lastModified + expirationNanos) > 0) {
                 entry.shrink(now, expirationNanos);
             }
-            if (least != null && !WeightedLeastConnectionScan.isOverloaded(least, destinations)) {
+            if (least != null && !LocalityOverload.isOverloaded(least, destinations)) {
                 return least;
             }
-            RealServer pick = WeightedLeastConnectionScan.pick(destinations);
+            RealServer pick = fallback.schedule(destinations, request);
             if (pick != null) {
                 entry.add(pick, now);
             }
             return pick;
         }
-        RealServer pick = WeightedLeastConnectionScan.pick(destinations);
+        RealServer pick = fallback.schedule(destinations, request);
         if (pick == null) {
             return null;
         }
