@@ -84,7 +84,7 @@ class ListingFormatTest {
         assertEquals("  100000K", Listing.largeNumber(100_000_000L, false));
         assertEquals("  999999K", Listing.largeNumber(999_999_999L, false));
         assertEquals("    1000M", Listing.largeNumber(1_000_000_000L, false));
-        assertEquals("    99999M", Listing.largeNumber(99_999_999_999L, false));
+        assertEquals("   99999M", Listing.largeNumber(99_999_999_999L, false));
         assertEquals("     100G", Listing.largeNumber(100_000_000_000L, false));
         assertEquals("   99999G", Listing.largeNumber(99_999_999_999_999L, false));
         assertEquals("     100T", Listing.largeNumber(100_000_000_000_000L, false));
