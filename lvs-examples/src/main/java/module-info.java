@@ -1,0 +1,4 @@
+/** lvsadm and the demos: the programs a newcomer starts first. */
+module io.jlvs.examples {
+    requires io.jlvs.core;
+}
