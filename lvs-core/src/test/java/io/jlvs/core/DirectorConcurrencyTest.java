@@ -50,7 +50,12 @@ class DirectorConcurrencyTest {
                         director.deleteRealServer(SVC, new InetSocketAddress("10.0.0." + (2 + (round / 5) % 7), 80));
                     }
                     if (round % 50 == 0) {
-                        director.editService(ServiceConfig.builder(SVC).scheduler(round % 100 == 0 ? "other" : "first").build());
+                        director.ipvsadm("-E -t 172.25.0.10:80 -s " + (round % 100 == 0 ? "other" : "first"));
+                    }
+                    if (round % 10 == 0) {
+                        director.ipvsadm("-A -t 172.25.0.11:80 -s first");
+                        director.ipvsadm("-a -t 172.25.0.11:80 -r 10.0.1.1:80 -m");
+                        director.ipvsadm("-D -t 172.25.0.11:80");
                     }
                 }
             } catch (IpvsadmException e) {
@@ -70,6 +75,13 @@ class DirectorConcurrencyTest {
                         for (RealServer rs : s.realServers()) {
                             assertTrue(rs.weight() >= 0);
                         }
+                    }
+                    if (port % 16 == 0) {
+                        String table = director.ipvsadm("-Ln");
+                        assertTrue(table.startsWith("IP Virtual Server version 1.2.1 (size=4096)\n"), table);
+                        assertTrue(table.contains("TCP  172.25.0.10:80 "), table);
+                        director.ipvsadm("-Lnc");
+                        director.ipvsadm("-Ln --stats");
                     }
                     var c = director.connect(Protocol.TCP, new InetSocketAddress("172.25.0.100", port++ % 65536), VIP);
                     if (c.isPresent()) {

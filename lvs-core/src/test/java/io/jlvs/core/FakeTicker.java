@@ -11,6 +11,15 @@ public final class FakeTicker implements Ticker {
         return nanos.get();
     }
 
+    /** Moves time forward by nanoseconds. */
+    public void advanceNanos(long nanos) {
+        nanos(nanos);
+    }
+
+    private void nanos(long n) {
+        this.nanos.addAndGet(n);
+    }
+
     /** Moves time forward. */
     public void advanceSeconds(long seconds) {
         nanos.addAndGet(seconds * 1_000_000_000L);

@@ -170,4 +170,42 @@ class PersistenceTest {
         assertEquals(new InetSocketAddress(web.realServer().address().getAddress(), 0), t.destination());
         assertEquals(ConnectionState.ASSURED, t.state());
     }
+
+    @Test
+    void connectionListingShowsTheTemplateLine() {
+        director.addService(ServiceConfig.builder(SVC).scheduler("rot").persistent(300).build());
+        director.addRealServer(SVC, RealServerConfig.builder(RS1).method(ForwardingMethod.MASQ).build());
+        director.addRealServer(SVC, RealServerConfig.builder(RS2).method(ForwardingMethod.MASQ).build());
+        Connection c = connect("172.25.0.100", 51234);
+        ticker.advanceNanos(1_500_000_000L);
+        // reference §2.7, persistent service: a template line plus the real connection
+        assertEquals("""
+                IPVS connection entries
+                pro expire state       source             virtual            destination
+                TCP 04:58  NONE        172.25.0.100:0     172.25.0.10:80     10.0.0.3:80
+                TCP 00:58  SYN_RECV    172.25.0.100:51234 172.25.0.10:80     10.0.0.3:80
+                """, director.ipvsadm("-Lnc"));
+        c.established();
+        ticker.advanceNanos(500_000_000L);
+        // §2.7's example prints NONE beside an ESTABLISHED child, but §4.7 (and its own fwmark
+        // example) make the template ASSURED once a child is established; we follow §4.7.
+        assertEquals("""
+                IPVS connection entries
+                pro expire state       source             virtual            destination
+                TCP 04:58  ASSURED     172.25.0.100:0     172.25.0.10:80     10.0.0.3:80
+                TCP 14:59  ESTABLISHED 172.25.0.100:51234 172.25.0.10:80     10.0.0.3:80
+                """, director.ipvsadm("-Lnc"));
+    }
+
+    @Test
+    void fwmarkTemplateListsAsIpWithTheMarkAsVirtualAddress() {
+        ServiceKey mark = ServiceKey.fwmark(1);
+        director.addService(ServiceConfig.builder(mark).scheduler("rot").persistent(300).netmask(0xFFFFFF00).build());
+        director.addRealServer(mark, RealServerConfig.builder(new InetSocketAddress("10.0.0.2", 0)).build());
+        Connection c = director.connect(Protocol.TCP, new InetSocketAddress("172.25.0.100", 40000), VIP, 1).orElseThrow();
+        c.established();
+        ticker.advanceNanos(500_000_000L);
+        String listing = director.ipvsadm("-Lnc");
+        assertTrue(listing.contains("IP  04:59  ASSURED     172.25.0.0:0       0.0.0.1:0          10.0.0.2:0\n"), listing);
+    }
 }

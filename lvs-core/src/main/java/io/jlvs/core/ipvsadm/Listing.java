@@ -423,7 +423,7 @@ final class Listing {
                 continue;
             }
             Protocol p = c.protocol();
-            out.append(left(protocolName(p), 3)).append(' ').append(left(expire(c.remainingNanos(now)), 6)).append(' ')
+            out.append(left(c.protocolName(), 3)).append(' ').append(left(expire(c.remainingNanos(now)), 6)).append(' ')
                     .append(left(c.state().label(), 11)).append(' ')
                     .append(left(endpoint(c.client().getAddress(), c.client().getPort(), p), 18)).append(' ')
                     .append(left(endpoint(c.virtualAddress().getAddress(), c.virtualAddress().getPort(), p), 18))
