@@ -471,8 +471,8 @@ public final class Director implements AutoCloseable {
         InetAddress clientNet = Netmasks.apply(client, svc.config().netmask());
         boolean wildPort = !key.isFwmark() && (key.port() == 0 || key.port() == 21);
         return key.isFwmark()
-                ? new TemplateTable.Key(0, clientNet, null, key.fwmark(), 0)
-                : new TemplateTable.Key(protocol.number(), clientNet, virtualAddress.getAddress(), 0,
+                ? TemplateTable.Key.of(0, clientNet, null, key.fwmark(), 0)
+                : TemplateTable.Key.of(protocol.number(), clientNet, virtualAddress.getAddress(), 0,
                         wildPort ? 0 : key.port());
     }
 

@@ -104,7 +104,12 @@ public final class ServiceKey {
 
     @Override
     public int hashCode() {
-        return Objects.hash(protocol, address, port, fwmark, ipv6);
+        // no varargs, no boxing: services are looked up for every new connection
+        int h = protocol == null ? 0 : protocol.hashCode();
+        h = 31 * h + (address == null ? 0 : address.hashCode());
+        h = 31 * h + port;
+        h = 31 * h + Long.hashCode(fwmark);
+        return 31 * h + (ipv6 ? 1 : 0);
     }
 
     /** @return {@code TCP 172.25.0.10:80}, {@code FWM 1}, {@code FWM 1 IPv6} */

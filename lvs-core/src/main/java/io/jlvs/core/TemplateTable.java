@@ -27,9 +27,28 @@ final class TemplateTable {
 
     /**
      * Template identity: protocol (0 for firewall-mark services), client network, virtual address
-     * or firewall mark, virtual port (0 for port-0, FTP and firewall-mark services).
+     * or firewall mark, virtual port (0 for port-0, FTP and firewall-mark services). IPv4
+     * addresses are held as ints so that comparing keys touches one object; IPv6 ones in
+     * {@code ipv6} (null for IPv4).
      */
-    record Key(int protocol, InetAddress clientNet, InetAddress virtualAddress, long fwmark, int virtualPort) {
+    record Key(int protocol, int clientNetV4, int virtualV4, long fwmark, int virtualPort, Ipv6 ipv6) {
+        static Key of(int protocol, InetAddress clientNet, InetAddress virtualAddress, long fwmark, int virtualPort) {
+            if (clientNet instanceof java.net.Inet4Address && (virtualAddress == null
+                    || virtualAddress instanceof java.net.Inet4Address)) {
+                return new Key(protocol, Connection.ipv4(clientNet),
+                        virtualAddress == null ? 0 : Connection.ipv4(virtualAddress), fwmark, virtualPort, null);
+            }
+            return new Key(protocol, 0, 0, fwmark, virtualPort, new Ipv6(clientNet, virtualAddress));
+        }
+
+        /** @return the client network as an address */
+        InetAddress clientNet() {
+            return ipv6 != null ? ipv6.clientNet() : Connection.ipv4(clientNetV4);
+        }
+    }
+
+    /** IPv6 parts of a template key. */
+    record Ipv6(InetAddress clientNet, InetAddress virtualAddress) {
     }
 
     private final Ticker ticker;
