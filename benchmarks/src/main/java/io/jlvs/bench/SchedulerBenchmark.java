@@ -86,7 +86,7 @@ public class SchedulerBenchmark {
                 ThreadLocalRandom.current()); // per-thread state behind one shared, thread-safe instance
         registered = registry.create(scheduler, context);
         registered.init(list);
-        Scheduler scan = LoadScans.linearScan(scheduler);
+        Scheduler scan = LoadScans.linearScan(scheduler, context.random());
         if (scan == null) {
             scan = registry.create(scheduler, context);
             scan.init(list);

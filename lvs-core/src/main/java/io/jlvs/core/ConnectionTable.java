@@ -1,7 +1,10 @@
 package io.jlvs.core;
 
 import io.jlvs.core.conn.ConnectionState;
+import io.jlvs.core.conn.Direction;
 import io.jlvs.core.conn.Sysctls;
+import io.jlvs.core.conn.TcpEvent;
+import io.jlvs.core.conn.TcpStateTable;
 import io.jlvs.core.stats.Stats;
 
 import java.lang.invoke.MethodHandles;
@@ -179,13 +182,13 @@ final class ConnectionTable {
 
     /**
      * Binds a new connection to {@code rs} and enters it in the table. Like the kernel it is
-     * counted inactive first and moves to active with its first state (TCP: SYN_RECV). An older
-     * entry of the same flow is replaced.
+     * counted inactive first and moves to active with its first state (TCP: the creating packet's
+     * transition from NONE, SYN_RECV for a SYN). An older entry of the same flow is replaced.
      *
      * @return the connection, or {@code null} when the table is full (counted in {@link #refused()})
      */
     Connection create(Protocol protocol, InetSocketAddress client, InetSocketAddress virtualAddress,
-            int destinationPort, RealServer rs, Connection template) {
+            int destinationPort, RealServer rs, Connection template, int tcpFlags) {
         if (size.incrementAndGet() > capacity) {
             size.decrementAndGet();
             refuse();
@@ -195,7 +198,9 @@ final class ConnectionTable {
         Connection c = new Connection(this, protocol, client, virtualAddress, destinationPort, rs, initial, template);
         rs.bind(false);
         if (protocol == Protocol.TCP) {
-            c.state(ConnectionState.SYN_RECV); // the SYN that created it: NONE -> SYN_RECV
+            // the packet that created it, from NONE (a SYN: SYN_RECV)
+            c.state(TcpStateTable.next(secureTcpActive, c.noOutput() ? Direction.INPUT_ONLY : Direction.INPUT,
+                    TcpEvent.of(tcpFlags), ConnectionState.NONE));
         }
         rearm(c);
         int bucket = hash(c) & mask;

@@ -1,6 +1,7 @@
 package io.jlvs.core;
 
 import io.jlvs.core.conn.Sysctls;
+import io.jlvs.core.conn.TcpEvent;
 import io.jlvs.core.ipvsadm.Ipvsadm;
 import io.jlvs.core.scheduler.Destinations;
 import io.jlvs.core.scheduler.ScheduleRequest;
@@ -535,7 +536,26 @@ public final class Director implements AutoCloseable {
      */
     public Optional<Connection> connect(Protocol protocol, InetSocketAddress client, InetSocketAddress virtualAddress,
             long fwmark) {
+        return connect(protocol, client, virtualAddress, fwmark, TcpEvent.FLAG_SYN);
+    }
+
+    /**
+     * The packet data plane's entry for the first packet of a flow the table does not know:
+     * like {@link #connect(Protocol, InetSocketAddress, InetSocketAddress, long)}, but a TCP packet
+     * only creates a connection when it carries SYN without RST — or, with {@code sloppy_tcp}, any
+     * flag but RST (a flow that moved here after a failover) — and the state machine starts from
+     * NONE with this packet's flags (a sloppy ACK lands in ESTABLISHED at once).
+     *
+     * @param tcpFlags the packet's TCP flags ({@link TcpEvent#FLAG_SYN} …); ignored for UDP
+     */
+    public Optional<Connection> connect(Protocol protocol, InetSocketAddress client, InetSocketAddress virtualAddress,
+            long fwmark, int tcpFlags) {
         Sysctls sys = connections.sysctls();
+        if (protocol == Protocol.TCP && ((tcpFlags & TcpEvent.FLAG_RST) != 0
+                || ((tcpFlags & TcpEvent.FLAG_SYN) == 0 && !sys.sloppyTcp()))) {
+            Connection known = connections.find(protocol, client, virtualAddress);
+            return known != null && known.realServer().isAvailable() ? Optional.of(known) : Optional.empty();
+        }
         Connection existing = connections.find(protocol, client, virtualAddress);
         if (existing != null && !existing.isExpired()) {
             if (reschedules(sys, existing)) {
@@ -581,7 +601,7 @@ public final class Director implements AutoCloseable {
         }
         int port = rs.address().getPort() != 0 && virtualAddress.getPort() == svc.key().port()
                 ? rs.address().getPort() : virtualAddress.getPort();
-        Connection c = connections.create(protocol, client, virtualAddress, port, rs, template);
+        Connection c = connections.create(protocol, client, virtualAddress, port, rs, template, tcpFlags);
         if (c == null) {
             if (template != null) {
                 connections.templates().childGone(template, ticker.read());

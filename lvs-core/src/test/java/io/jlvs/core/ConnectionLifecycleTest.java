@@ -215,4 +215,18 @@ class ConnectionLifecycleTest {
         assertTrue(c.isExpired());
         assertEquals(0, rs.activeConnections());
     }
+
+    @Test
+    void onlySynCreatesUnlessSloppyTcp() {
+        RealServer rs = setUp(ForwardingMethod.ROUTE);
+        InetSocketAddress client = new InetSocketAddress("172.25.0.100", 40000);
+        assertTrue(director.connect(Protocol.TCP, client, VIP, 0, FLAG_ACK).isEmpty(), "an ACK of an unknown flow");
+        assertTrue(director.connect(Protocol.TCP, client, VIP, 0, FLAG_RST | FLAG_SYN).isEmpty());
+        director.setSysctls(Sysctls.DEFAULT.withSloppyTcp(true));
+        Connection c = director.connect(Protocol.TCP, client, VIP, 0, FLAG_ACK).orElseThrow();
+        assertEquals(ConnectionState.ESTABLISHED, c.state(), "picked up mid-stream after a failover");
+        assertEquals(1, rs.activeConnections());
+        assertTrue(director.connect(Protocol.TCP, new InetSocketAddress("172.25.0.100", 40001), VIP, 0, FLAG_RST).isEmpty());
+        assertSame(c, director.connect(Protocol.TCP, client, VIP, 0, FLAG_RST).orElseThrow(), "known flows are found");
+    }
 }

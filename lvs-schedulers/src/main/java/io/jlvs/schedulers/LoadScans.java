@@ -39,6 +39,14 @@ public final class LoadScans {
         };
     }
 
+    /**
+     * Like {@link #linearScan(String)}, and also {@code twos} as the kernel's two-pass walk drawing
+     * from {@code random}.
+     */
+    public static Scheduler linearScan(String name, java.util.random.RandomGenerator random) {
+        return name.equals("twos") ? new WeightedTwoChoices(random, Integer.MAX_VALUE) : linearScan(name);
+    }
+
     /** @return true when a scheduler may pick {@code rs}: weight &gt; 0, not OVERLOAD, still linked */
     public static boolean usable(RealServer rs) {
         return rs.weight() > 0 && !rs.isOverloaded() && rs.isAvailable();
