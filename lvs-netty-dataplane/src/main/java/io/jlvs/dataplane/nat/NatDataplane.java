@@ -101,6 +101,7 @@ public final class NatDataplane implements AutoCloseable {
     final boolean retryOtherRealServer;
     final int maxConnectAttempts;
     final boolean transparent;
+    final boolean zeroCopy;
     private final Map<ServiceKey, InetSocketAddress> bindAddresses;
     private final ProxyProtocol defaultProxyProtocol;
     private final Map<ServiceKey, ProxyProtocol> serviceProxyProtocol;
@@ -110,6 +111,7 @@ public final class NatDataplane implements AutoCloseable {
     final Set<TcpFlow> tcpFlows = ConcurrentHashMap.newKeySet();
     final Set<UdpService> udpServices = ConcurrentHashMap.newKeySet();
     private final AtomicLong pendingHighWater = new AtomicLong();
+    final java.util.concurrent.atomic.LongAdder splicedBytes = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean closed;
 
     /** A bound listener: the TCP server channel or the UDP service socket. */
@@ -124,6 +126,7 @@ public final class NatDataplane implements AutoCloseable {
         this.retryOtherRealServer = b.retryOtherRealServer;
         this.maxConnectAttempts = b.maxConnectAttempts;
         this.transparent = b.transparent;
+        this.zeroCopy = b.zeroCopy && b.transport == Transport.EPOLL && Fionread.available();
         this.bindAddresses = Map.copyOf(b.bindAddresses);
         this.defaultProxyProtocol = b.proxyProtocol;
         this.serviceProxyProtocol = Map.copyOf(b.serviceProxyProtocol);
@@ -185,6 +188,11 @@ public final class NatDataplane implements AutoCloseable {
      */
     public long pendingWriteBytesHighWater() {
         return pendingHighWater.get();
+    }
+
+    /** @return TCP bytes relayed by {@code splice(2)} so far (0 unless {@link Builder#zeroCopy}) */
+    public long splicedBytes() {
+        return splicedBytes.sum();
     }
 
     void notePending(Channel ch) {
@@ -374,6 +382,7 @@ public final class NatDataplane implements AutoCloseable {
         private int lowWaterMark = 32 * 1024;
         private int highWaterMark = 64 * 1024;
         private boolean transparent;
+        private boolean zeroCopy;
 
         private Builder(Director director) {
             this.director = Objects.requireNonNull(director, "director");
@@ -477,6 +486,17 @@ public final class NatDataplane implements AutoCloseable {
          */
         public Builder transparent(boolean transparent) {
             this.transparent = transparent;
+            return this;
+        }
+
+        /**
+         * Relays TCP with {@code splice(2)} (socket → pipe → socket, no copy into user space) when
+         * at least 16 KiB wait in a socket, and through pooled direct buffers otherwise. Epoll only;
+         * ignored on NIO. Each splice moves exactly the bytes queued in the socket (FIONREAD), so
+         * byte counts stay exact; it counts as one packet.
+         */
+        public Builder zeroCopy(boolean zeroCopy) {
+            this.zeroCopy = zeroCopy;
             return this;
         }
 

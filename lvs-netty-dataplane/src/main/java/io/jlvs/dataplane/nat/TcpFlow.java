@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -27,6 +28,10 @@ import java.util.Optional;
  * {@link #sweep(boolean)}, which hops onto the event loop).
  */
 final class TcpFlow {
+    /** Splice only when at least this much waits in the socket; less goes through a buffer. */
+    private static final int SPLICE_MIN = 16 * 1024;
+    /** At most one pipe's worth (64 KiB) per splice. */
+    private static final int SPLICE_MAX = 64 * 1024;
     private final NatDataplane dp;
     private final ServiceKey key;
     private final InetSocketAddress vip;
@@ -127,9 +132,9 @@ final class TcpFlow {
         if (clientEof) {
             shutdownOutputAfterPending(backend, true);
         } else {
-            client.read();
+            readMore(true);
         }
-        backend.read();
+        readMore(false);
     }
 
     // ------------------------------------------------------------------ relay
@@ -139,6 +144,10 @@ final class TcpFlow {
         private final boolean isClient;
         /** This side stopped reading because the other side's outbound buffer is over the high watermark. */
         private boolean waiting;
+        /** A splice of this side's bytes to the other side is in progress. */
+        private boolean splicing;
+        /** End of stream arrived while a splice was in progress: passed on once the bytes are out. */
+        private boolean eofDeferred;
 
         Side(boolean isClient) {
             this.isClient = isClient;
@@ -192,9 +201,14 @@ final class TcpFlow {
             out.writeAndFlush(buf, out.voidPromise());
             dp.notePending(out);
             if (out.isWritable()) {
-                ctx.channel().read();
+                if (!splicing) {
+                    readMore(isClient);
+                }
             } else {
                 waiting = true;
+                if (splicing) {
+                    ctx.channel().config().setAutoRead(false);
+                }
             }
         }
 
@@ -204,10 +218,7 @@ final class TcpFlow {
             Side other = peerSide();
             if (ctx.channel().isWritable() && other.waiting && !done) {
                 other.waiting = false;
-                Channel src = isClient ? backend : client;
-                if (src != null) {
-                    src.read();
-                }
+                readMore(!isClient);
             }
             ctx.fireChannelWritabilityChanged();
         }
@@ -215,7 +226,14 @@ final class TcpFlow {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent && !done && (isClient || ctx.channel() == backend)) {
-                halfClosed(isClient);
+                if (splicing) {
+                    // an RDHUP stopped the read side while spliced bytes may still wait in the socket:
+                    // keep reading (Linux lets a half-shut socket deliver its queue), pass the EOF on later
+                    eofDeferred = true;
+                    ctx.channel().read();
+                } else {
+                    halfClosed(isClient);
+                }
             }
             ctx.fireUserEventTriggered(evt);
         }
@@ -239,6 +257,61 @@ final class TcpFlow {
                 finish(!(clientEof && serverEof));
             }
             ctx.fireChannelInactive();
+        }
+    }
+
+    /**
+     * Asks one side for more bytes: a splice of exactly the bytes queued in its socket when
+     * zero-copy is on and enough are waiting, otherwise one buffered read.
+     */
+    private void readMore(boolean fromClient) {
+        Side side = fromClient ? clientSide : serverSide;
+        Channel src = fromClient ? client : backend;
+        Channel dst = fromClient ? backend : client;
+        if (done || side.splicing || src == null) {
+            return;
+        }
+        int n = dp.zeroCopy ? Fionread.readable(src) : -1;
+        if (side.eofDeferred && n <= 0) {
+            side.eofDeferred = false;
+            halfClosed(fromClient);
+            return;
+        }
+        if (n >= SPLICE_MIN || (side.eofDeferred && n > 0)) {
+            int len = Math.min(n, SPLICE_MAX);
+            side.splicing = true;
+            ChannelFuture f = ((AbstractEpollStreamChannel) src).spliceTo((AbstractEpollStreamChannel) dst, len);
+            src.config().setAutoRead(true); // Netty's splice backpressure toggles auto-read itself
+            // continue after the current read loop has unwound
+            f.addListener((ChannelFutureListener) g -> src.eventLoop().execute(
+                    () -> spliced(fromClient, len, g.isSuccess())));
+            return;
+        }
+        src.read();
+    }
+
+    /** A splice completed: its bytes are in the other side's socket. */
+    private void spliced(boolean fromClient, int len, boolean ok) {
+        Side side = fromClient ? clientSide : serverSide;
+        Channel src = fromClient ? client : backend;
+        Channel dst = fromClient ? backend : client;
+        side.splicing = false;
+        src.config().setAutoRead(false);
+        if (!ok || done) {
+            return;
+        }
+        Connection c = conn;
+        if (fromClient) {
+            c.countIn(1, len);
+        } else {
+            c.countOut(1, len);
+        }
+        c.touch();
+        dp.splicedBytes.add(len);
+        if (dst.isWritable()) {
+            readMore(fromClient);
+        } else {
+            side.waiting = true;
         }
     }
 
