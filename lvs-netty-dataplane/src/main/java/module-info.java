@@ -9,6 +9,8 @@ module io.jlvs.dataplane {
     requires io.netty.transport;
     requires io.netty.transport.classes.epoll;
     requires io.netty.transport.unix.common;
+    requires io.netty.codec;
+    requires io.netty.codec.haproxy;
 
     exports io.jlvs.dataplane.nat;
 }

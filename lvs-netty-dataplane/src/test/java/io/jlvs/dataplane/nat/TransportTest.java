@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.extension.ExtendWith(LeakCheck.class)
 class TransportTest {
     @Test
     void linuxGetsEpoll() {

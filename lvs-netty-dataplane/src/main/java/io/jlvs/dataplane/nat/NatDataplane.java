@@ -1,0 +1,516 @@
+package io.jlvs.dataplane.nat;
+
+import io.jlvs.core.Connection;
+import io.jlvs.core.Director;
+import io.jlvs.core.ForwardingMethod;
+import io.jlvs.core.Protocol;
+import io.jlvs.core.RealServer;
+import io.jlvs.core.ServiceKey;
+import io.jlvs.core.VirtualService;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The NAT (masquerading) data plane: real TCP and UDP traffic through an in-process
+ * {@link Director}, proxied on Netty (epoll on Linux).
+ *
+ * <pre>{@code
+ * try (NatDataplane nat = NatDataplane.builder(director).workerThreads(2).start()) {
+ *     // every TCP/UDP service with a -m real server now listens on its VIP:port
+ * }
+ * }</pre>
+ *
+ * <h2>What it does</h2>
+ * <ul>
+ *   <li><b>Listeners follow the configuration.</b> Every address-based TCP or UDP service (not
+ *       firewall-mark, not port 0) with at least one {@link ForwardingMethod#MASQ} real server gets
+ *       a listener on its VIP:port, or on the address given by {@link Builder#bindAddress}. A
+ *       control thread polls {@link Director#services()} every {@link Builder#refreshInterval}
+ *       (100 ms by default) and binds/unbinds listeners as services and real servers come and go;
+ *       other flows are not disturbed. Closing a TCP listener leaves its flows running; closing a
+ *       UDP listener ends its flows (their replies leave through it).</li>
+ *   <li><b>TCP</b>: the accepted client is scheduled with {@link Director#connect}; the proxy
+ *       connects to {@link Connection#destination()} (port translation included) and relays both
+ *       ways in Netty's proxy shape: auto-read off, one read at a time, the next read only while the
+ *       other side is writable (write-buffer watermarks, {@link Builder#writeBufferWaterMark}), so a
+ *       slow reader holds at most the high watermark plus one read buffer per direction. Half-close
+ *       passes through ({@code shutdownOutput} after the pending bytes), a reset passes through as
+ *       a reset (SO_LINGER 0). Socket events feed the connection: {@link Connection#established()},
+ *       {@link Connection#clientClosed()}, {@link Connection#serverClosed()},
+ *       {@link Connection#reset(boolean)}, {@link Connection#close()}; every relayed buffer is
+ *       counted with {@link Connection#countIn}/{@link Connection#countOut} (one "packet" per buffer
+ *       read from a socket) and re-arms the timer ({@link Connection#touch()}).</li>
+ *   <li><b>Expiry</b>: the control thread closes (with a reset, as a kernel director would after
+ *       forgetting the flow) every flow whose connection expired in the director's table, and, when
+ *       {@code expire_nodest_conn} is on, every flow whose real server was deleted (its connection
+ *       is expired first). A deleted real server's flows otherwise run to their end; a weight-0 real
+ *       server gets no new flows and keeps its existing ones.</li>
+ *   <li><b>Backend failure</b>: by default a refused or timed-out backend connection resets the
+ *       client (fed as a reset from the server). With {@link Builder#retryOtherRealServer(boolean)}
+ *       the connection is expired and the client is scheduled again, up to
+ *       {@link Builder#maxConnectAttempts(int)} attempts in all.</li>
+ *   <li><b>UDP</b>: one backend UDP socket per client flow, connected to the real server; replies go
+ *       back to the client from the listener's socket (the VIP:port). The flow lives as long as its
+ *       connection (the UDP timeout, re-armed by traffic both ways). One-packet scheduling
+ *       ({@code -o}) schedules and expires a connection per datagram; replies return through a
+ *       per-(client, real server) reply socket that lives for the UDP timeout after its last use
+ *       (the kernel finds no entry for them; we keep the reply path so NAT OPS is usable).</li>
+ *   <li><b>Client address</b>: the real server sees the director's address by default. A PROXY
+ *       protocol header ({@link ProxyProtocol}) can be sent per service or per real server.
+ *       {@link Builder#transparent(boolean)} binds each backend socket to the client's address and
+ *       port with {@code IP_TRANSPARENT} (epoll only, needs CAP_NET_ADMIN), so real servers see the
+ *       client exactly as with kernel NAT. Replies then come back to the director only if the real
+ *       servers route the client networks through it (default route via the director, as in the
+ *       classic LVS-NAT setup) and the director delivers them locally:
+ *       {@code ip rule add fwmark 1 lookup 100; ip route add local 0.0.0.0/0 dev lo table 100} with a
+ *       mangle rule marking the real servers' replies ({@code -m socket --transparent -j MARK
+ *       --set-mark 1}), or simply a policy rule {@code ip rule add from <RIP> iif <dev> lookup 100}.</li>
+ * </ul>
+ *
+ * <h2>Threading</h2>
+ * Each flow (client and backend channels, or a UDP flow's backend channel) lives on one event loop,
+ * which is the only thread that feeds its {@link Connection}. The control thread only reads the
+ * director, binds listeners and asks event loops to close flows.
+ */
+public final class NatDataplane implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(NatDataplane.class.getName());
+
+    final Director director;
+    final Transport transport;
+    final EventLoopGroup group;
+    final WriteBufferWaterMark waterMark;
+    final int connectTimeoutMillis;
+    final boolean retryOtherRealServer;
+    final int maxConnectAttempts;
+    final boolean transparent;
+    final boolean zeroCopy;
+    private final Map<ServiceKey, InetSocketAddress> bindAddresses;
+    private final ProxyProtocol defaultProxyProtocol;
+    private final Map<ServiceKey, ProxyProtocol> serviceProxyProtocol;
+    private final Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> realServerProxyProtocol;
+    private final ScheduledExecutorService control;
+    private final Map<ServiceKey, Listener> listeners = new ConcurrentHashMap<>();
+    final Set<TcpFlow> tcpFlows = ConcurrentHashMap.newKeySet();
+    final Set<UdpService> udpServices = ConcurrentHashMap.newKeySet();
+    private final AtomicLong pendingHighWater = new AtomicLong();
+    final java.util.concurrent.atomic.LongAdder splicedBytes = new java.util.concurrent.atomic.LongAdder();
+    private volatile boolean closed;
+
+    /** A bound listener: the TCP server channel or the UDP service socket. */
+    private record Listener(Protocol protocol, InetSocketAddress bound, Channel channel, UdpService udp) {
+    }
+
+    private NatDataplane(Builder b) {
+        this.director = b.director;
+        this.transport = b.transport;
+        this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
+        this.connectTimeoutMillis = b.connectTimeoutMillis;
+        this.retryOtherRealServer = b.retryOtherRealServer;
+        this.maxConnectAttempts = b.maxConnectAttempts;
+        this.transparent = b.transparent;
+        this.zeroCopy = b.zeroCopy && b.transport == Transport.EPOLL && Fionread.available();
+        this.bindAddresses = Map.copyOf(b.bindAddresses);
+        this.defaultProxyProtocol = b.proxyProtocol;
+        this.serviceProxyProtocol = Map.copyOf(b.serviceProxyProtocol);
+        Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> rs = new HashMap<>();
+        b.realServerProxyProtocol.forEach((k, v) -> rs.put(k, Map.copyOf(v)));
+        this.realServerProxyProtocol = Map.copyOf(rs);
+        this.group = transport.newEventLoopGroup(b.workerThreads);
+        this.control = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jlvs-nat-control");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** @return a builder for a NAT data plane serving {@code director}'s masquerading services */
+    public static Builder builder(Director director) {
+        return new Builder(director);
+    }
+
+    private NatDataplane start(long refreshNanos) {
+        try {
+            control.submit(this::reconcile).get();
+        } catch (Exception e) {
+            close();
+            throw new IllegalStateException("NAT data plane failed to start", e);
+        }
+        control.scheduleWithFixedDelay(this::tick, refreshNanos, refreshNanos, TimeUnit.NANOSECONDS);
+        return this;
+    }
+
+    /** @return the Netty transport in use (epoll on Linux) */
+    public Transport transport() {
+        return transport;
+    }
+
+    /** @return the local address a service listens on, once its listener is bound */
+    public Optional<InetSocketAddress> boundAddress(ServiceKey key) {
+        Listener l = listeners.get(key);
+        return l == null ? Optional.empty() : Optional.of(l.bound());
+    }
+
+    /** @return the services with a bound listener */
+    public Set<ServiceKey> listening() {
+        return Set.copyOf(listeners.keySet());
+    }
+
+    /** @return open TCP flows plus live UDP flows (including one-packet reply paths) */
+    public int flowCount() {
+        int n = tcpFlows.size();
+        for (UdpService u : udpServices) {
+            n += u.flowCount();
+        }
+        return n;
+    }
+
+    /**
+     * @return the largest number of bytes seen waiting in one channel's outbound buffer right after
+     *     a relayed write (the backpressure bound: high watermark plus one read buffer)
+     */
+    public long pendingWriteBytesHighWater() {
+        return pendingHighWater.get();
+    }
+
+    /** @return TCP bytes relayed by {@code splice(2)} so far (0 unless {@link Builder#zeroCopy}) */
+    public long splicedBytes() {
+        return splicedBytes.sum();
+    }
+
+    void notePending(Channel ch) {
+        io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        if (out != null) {
+            long pending = out.totalPendingWriteBytes();
+            long max = pendingHighWater.get();
+            while (pending > max && !pendingHighWater.compareAndSet(max, pending)) {
+                max = pendingHighWater.get();
+            }
+        }
+    }
+
+    /** @return the PROXY protocol header version for a flow to {@code realServer} of {@code key} */
+    ProxyProtocol proxyProtocol(ServiceKey key, InetSocketAddress realServer) {
+        Map<InetSocketAddress, ProxyProtocol> rs = realServerProxyProtocol.get(key);
+        ProxyProtocol p = rs == null ? null : rs.get(realServer);
+        if (p == null) {
+            p = serviceProxyProtocol.get(key);
+        }
+        return p == null ? defaultProxyProtocol : p;
+    }
+
+    // ------------------------------------------------------------------ control thread
+
+    private void tick() {
+        try {
+            reconcile();
+            sweep();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NAT control tick failed", e);
+        }
+    }
+
+    /** Binds a listener for every wanted service and unbinds the others. Control thread only. */
+    private void reconcile() {
+        if (closed) {
+            return;
+        }
+        Map<ServiceKey, VirtualService> wanted = new HashMap<>();
+        for (VirtualService svc : director.services()) {
+            ServiceKey key = svc.key();
+            if (key.isFwmark() || key.port() == 0
+                    || (key.protocol() != Protocol.TCP && key.protocol() != Protocol.UDP)) {
+                continue;
+            }
+            for (RealServer rs : svc.realServers()) {
+                if (rs.method() == ForwardingMethod.MASQ) {
+                    wanted.put(key, svc);
+                    break;
+                }
+            }
+        }
+        for (Map.Entry<ServiceKey, Listener> e : listeners.entrySet()) {
+            if (!wanted.containsKey(e.getKey())) {
+                listeners.remove(e.getKey());
+                unbind(e.getValue());
+            }
+        }
+        for (ServiceKey key : wanted.keySet()) {
+            if (!listeners.containsKey(key)) {
+                try {
+                    listeners.put(key, bind(key));
+                } catch (RuntimeException | InterruptedException e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    LOG.log(System.Logger.Level.WARNING, "cannot listen for " + key + " on " + bindAddress(key)
+                            + ": " + e + " (retrying)");
+                }
+            }
+        }
+    }
+
+    private InetSocketAddress bindAddress(ServiceKey key) {
+        InetSocketAddress a = bindAddresses.get(key);
+        return a != null ? a : new InetSocketAddress(key.address(), key.port());
+    }
+
+    private Listener bind(ServiceKey key) throws InterruptedException {
+        InetSocketAddress at = bindAddress(key);
+        InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
+        if (key.protocol() == Protocol.TCP) {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverSocketChannel())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            new TcpFlow(NatDataplane.this, key, vip, ch);
+                        }
+                    });
+            Channel ch = b.bind(at).sync().channel();
+            return new Listener(Protocol.TCP, (InetSocketAddress) ch.localAddress(), ch, null);
+        }
+        UdpService udp = new UdpService(this, key, vip);
+        Channel ch = udp.bind(at);
+        udpServices.add(udp);
+        return new Listener(Protocol.UDP, (InetSocketAddress) ch.localAddress(), ch, udp);
+    }
+
+    private void unbind(Listener l) {
+        l.channel().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (l.udp() != null) {
+            udpServices.remove(l.udp());
+            l.udp().closeFlows();
+        }
+    }
+
+    /** Closes flows whose connection expired, and those of deleted real servers under expire_nodest_conn. */
+    private void sweep() {
+        boolean nodest = director.sysctls().expireNodestConn();
+        for (TcpFlow f : tcpFlows) {
+            f.sweep(nodest);
+        }
+        long now = director.ticker().read();
+        long udpTimeout = TimeUnit.SECONDS.toNanos(director.timeouts().udp());
+        for (UdpService u : udpServices) {
+            u.sweep(nodest, now, udpTimeout);
+        }
+    }
+
+    /** Runs the expiry sweep now (tests; the control thread runs it every refresh interval). */
+    public void sweepNow() {
+        try {
+            control.submit(this::sweep).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void expire(Connection c) {
+        director.expire(c);
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /**
+     * Unbinds every listener, resets every flow (their connections are expired in the director),
+     * and shuts the event loops down. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        control.shutdownNow();
+        try {
+            control.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Listener l : listeners.values()) {
+            unbind(l);
+        }
+        listeners.clear();
+        for (TcpFlow f : tcpFlows) {
+            f.abort();
+        }
+        for (UdpService u : udpServices) {
+            u.closeFlows();
+        }
+        udpServices.clear();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** Configures and starts a {@link NatDataplane}. Each setter validates its argument. */
+    public static final class Builder {
+        private final Director director;
+        private Transport transport = Transport.best();
+        private int workerThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        private long refreshNanos = TimeUnit.MILLISECONDS.toNanos(100);
+        private final Map<ServiceKey, InetSocketAddress> bindAddresses = new HashMap<>();
+        private ProxyProtocol proxyProtocol = ProxyProtocol.NONE;
+        private final Map<ServiceKey, ProxyProtocol> serviceProxyProtocol = new HashMap<>();
+        private final Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> realServerProxyProtocol = new HashMap<>();
+        private boolean retryOtherRealServer;
+        private int maxConnectAttempts = 3;
+        private int connectTimeoutMillis = 5000;
+        private int lowWaterMark = 32 * 1024;
+        private int highWaterMark = 64 * 1024;
+        private boolean transparent;
+        private boolean zeroCopy;
+
+        private Builder(Director director) {
+            this.director = Objects.requireNonNull(director, "director");
+        }
+
+        /** The Netty transport; default {@link Transport#best()} (epoll on Linux). */
+        public Builder transport(Transport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /** Event loop threads shared by all listeners and flows (default: cores, at most 4). */
+        public Builder workerThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("workerThreads must be at least 1: " + threads);
+            }
+            this.workerThreads = threads;
+            return this;
+        }
+
+        /** How often the control thread polls the director and sweeps expired flows (default 100 ms). */
+        public Builder refreshInterval(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("refreshInterval must be positive: " + interval);
+            }
+            this.refreshNanos = interval.toNanos();
+            return this;
+        }
+
+        /**
+         * Listens for service {@code key} on {@code localAddress} instead of its VIP:port (e.g. VIP
+         * 172.25.0.10:80 served on 127.0.0.1:8080); scheduling still uses the VIP:port. Port 0 picks
+         * an ephemeral port ({@link NatDataplane#boundAddress}).
+         */
+        public Builder bindAddress(ServiceKey key, InetSocketAddress localAddress) {
+            bindAddresses.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(localAddress, "localAddress"));
+            return this;
+        }
+
+        /** PROXY protocol header for every TCP real server without a more specific setting (default NONE). */
+        public Builder proxyProtocol(ProxyProtocol version) {
+            this.proxyProtocol = Objects.requireNonNull(version, "proxyProtocol");
+            return this;
+        }
+
+        /** PROXY protocol header for the real servers of one service. */
+        public Builder proxyProtocol(ServiceKey key, ProxyProtocol version) {
+            serviceProxyProtocol.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(version, "proxyProtocol"));
+            return this;
+        }
+
+        /** PROXY protocol header for one real server of one service. */
+        public Builder proxyProtocol(ServiceKey key, InetSocketAddress realServer, ProxyProtocol version) {
+            realServerProxyProtocol.computeIfAbsent(Objects.requireNonNull(key, "key"), k -> new HashMap<>())
+                    .put(Objects.requireNonNull(realServer, "realServer"), Objects.requireNonNull(version, "proxyProtocol"));
+            return this;
+        }
+
+        /**
+         * When a real server refuses or does not answer, expire that connection and schedule the
+         * client again (default false: the client is reset, as with kernel NAT).
+         */
+        public Builder retryOtherRealServer(boolean retry) {
+            this.retryOtherRealServer = retry;
+            return this;
+        }
+
+        /** Backend connection attempts per client with {@link #retryOtherRealServer(boolean)} (default 3). */
+        public Builder maxConnectAttempts(int attempts) {
+            if (attempts < 1) {
+                throw new IllegalArgumentException("maxConnectAttempts must be at least 1: " + attempts);
+            }
+            this.maxConnectAttempts = attempts;
+            return this;
+        }
+
+        /** How long a backend connection may take (default 5 s). */
+        public Builder connectTimeout(Duration timeout) {
+            long ms = timeout.toMillis();
+            if (ms < 1 || ms > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("connectTimeout out of range: " + timeout);
+            }
+            this.connectTimeoutMillis = (int) ms;
+            return this;
+        }
+
+        /** Per-channel write-buffer watermarks, the backpressure bound (default 32 KiB / 64 KiB). */
+        public Builder writeBufferWaterMark(int low, int high) {
+            if (low < 0 || high < low) {
+                throw new IllegalArgumentException("writeBufferWaterMark needs 0 <= low <= high: " + low + ", " + high);
+            }
+            this.lowWaterMark = low;
+            this.highWaterMark = high;
+            return this;
+        }
+
+        /**
+         * Binds each backend socket to the client's address and port with {@code IP_TRANSPARENT}, so
+         * real servers see the client as with kernel NAT (epoll only; needs CAP_NET_ADMIN and the
+         * routing described in {@link NatDataplane}).
+         */
+        public Builder transparent(boolean transparent) {
+            this.transparent = transparent;
+            return this;
+        }
+
+        /**
+         * Relays TCP with {@code splice(2)} (socket → pipe → socket, no copy into user space) when
+         * at least 16 KiB wait in a socket, and through pooled direct buffers otherwise. Epoll only;
+         * ignored on NIO. Each splice moves exactly the bytes queued in the socket (FIONREAD), so
+         * byte counts stay exact; it counts as one packet.
+         */
+        public Builder zeroCopy(boolean zeroCopy) {
+            this.zeroCopy = zeroCopy;
+            return this;
+        }
+
+        /**
+         * Starts the event loops and binds the listeners of the current configuration before
+         * returning.
+         *
+         * @throws IllegalStateException when transparent mode is asked for without epoll
+         */
+        public NatDataplane start() {
+            if (transparent && transport != Transport.EPOLL) {
+                throw new IllegalStateException("transparent mode needs the epoll transport, not " + transport);
+            }
+            return new NatDataplane(this).start(refreshNanos);
+        }
+    }
+}

@@ -1,0 +1,439 @@
+package io.jlvs.dataplane.nat;
+
+import io.jlvs.core.Connection;
+import io.jlvs.core.Protocol;
+import io.jlvs.core.ServiceKey;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
+/**
+ * One proxied TCP flow: the accepted client channel, the backend channel to the real server, and
+ * the director's {@link Connection}. Both channels share the client's event loop, which is the only
+ * thread that touches this object's mutable state (the control thread only calls
+ * {@link #sweep(boolean)}, which hops onto the event loop).
+ */
+final class TcpFlow {
+    /** Splice only when at least this much waits in the socket; less goes through a buffer. */
+    private static final int SPLICE_MIN = 16 * 1024;
+    /** At most one pipe's worth (64 KiB) per splice. */
+    private static final int SPLICE_MAX = 64 * 1024;
+    private final NatDataplane dp;
+    private final ServiceKey key;
+    private final InetSocketAddress vip;
+    private final Channel client;
+    private final Side clientSide = new Side(true);
+    private final Side serverSide = new Side(false);
+    private InetSocketAddress clientAddress;
+    private Channel backend;
+    private volatile Connection conn;
+    private int attempts;
+    private boolean clientEof;
+    private boolean serverEof;
+    private boolean clientOutputShut;
+    private boolean serverOutputShut;
+    private boolean done;
+    private boolean backendUp;
+    /** Client bytes read before the backend connection was up (only after an early RDHUP). */
+    private final java.util.ArrayDeque<ByteBuf> early = new java.util.ArrayDeque<>();
+
+    TcpFlow(NatDataplane dp, ServiceKey key, InetSocketAddress vip, Channel client) {
+        this.dp = dp;
+        this.key = key;
+        this.vip = vip;
+        this.client = client;
+        client.pipeline().addLast("relay", clientSide);
+    }
+
+    // ------------------------------------------------------------------ setup
+
+    private void accepted() {
+        clientAddress = (InetSocketAddress) client.remoteAddress();
+        Optional<Connection> c = dp.director.connect(Protocol.TCP, clientAddress, vip);
+        if (c.isEmpty()) {
+            // no real server (or a dropped packet): the client sees a reset, as after an ICMP unreachable
+            done = true;
+            reset(client);
+            return;
+        }
+        conn = c.get();
+        dp.tcpFlows.add(this);
+        connectBackend();
+    }
+
+    private void connectBackend() {
+        attempts++;
+        Bootstrap b = new Bootstrap()
+                .group(client.eventLoop())
+                .channel(dp.transport.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, dp.connectTimeoutMillis)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, dp.waterMark)
+                .handler(serverSide);
+        ChannelFuture f;
+        if (dp.transparent) {
+            b.option(EpollChannelOption.IP_TRANSPARENT, true).option(ChannelOption.SO_REUSEADDR, true);
+            f = b.connect(conn.destination(), clientAddress);
+        } else {
+            f = b.connect(conn.destination());
+        }
+        backend = f.channel();
+        f.addListener((ChannelFutureListener) this::backendConnected);
+    }
+
+    private void backendConnected(ChannelFuture f) {
+        if (done) {
+            f.channel().close();
+            return;
+        }
+        if (!f.isSuccess()) {
+            Connection failed = conn;
+            if (dp.retryOtherRealServer && attempts < dp.maxConnectAttempts && client.isActive()) {
+                dp.expire(failed);
+                Optional<Connection> again = dp.director.connect(Protocol.TCP, clientAddress, vip);
+                if (again.isPresent()) {
+                    conn = again.get();
+                    connectBackend();
+                    return;
+                }
+            }
+            // kernel NAT: the client's SYN found a dead real server; the client sees a reset
+            failed.reset(false);
+            finish(true);
+            return;
+        }
+        backendUp = true;
+        conn.established();
+        ProxyProtocol pp = dp.proxyProtocol(key, conn.realServer().address());
+        if (pp != ProxyProtocol.NONE) {
+            backend.pipeline().addFirst("proxy-protocol", HAProxyMessageEncoder.INSTANCE);
+            backend.writeAndFlush(pp.header(clientAddress, vip), backend.voidPromise());
+        }
+        for (ByteBuf b; (b = early.poll()) != null; ) {
+            backend.write(b, backend.voidPromise());
+        }
+        backend.flush();
+        if (clientEof) {
+            shutdownOutputAfterPending(backend, true);
+        } else {
+            readMore(true);
+        }
+        readMore(false);
+    }
+
+    // ------------------------------------------------------------------ relay
+
+    /** The handler of one side; {@code isClient} tells which. */
+    private final class Side extends ChannelInboundHandlerAdapter {
+        private final boolean isClient;
+        /** This side stopped reading because the other side's outbound buffer is over the high watermark. */
+        private boolean waiting;
+        /** A splice of this side's bytes to the other side is in progress. */
+        private boolean splicing;
+        /** End of stream arrived while a splice was in progress: passed on once the bytes are out. */
+        private boolean eofDeferred;
+
+        Side(boolean isClient) {
+            this.isClient = isClient;
+        }
+
+        @Override
+        public boolean isSharable() {
+            return true; // the server side is added again to the channel of a retried connection
+        }
+
+        private Channel peer() {
+            return isClient ? backend : client;
+        }
+
+        private Side peerSide() {
+            return isClient ? serverSide : clientSide;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            if (isClient) {
+                accepted();
+            }
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            if (done || (!isClient && ctx.channel() != backend)) {
+                buf.release();
+                return;
+            }
+            int n = buf.readableBytes();
+            Connection c = conn;
+            if (isClient) {
+                c.countIn(1, n);
+            } else {
+                c.countOut(1, n);
+            }
+            c.touch();
+            if (isClient && !backendUp) {
+                early.add(buf); // an early RDHUP made the channel read before the backend was up
+                return;
+            }
+            Channel out = peer();
+            if (!out.isActive()) {
+                buf.release();
+                return;
+            }
+            out.writeAndFlush(buf, out.voidPromise());
+            dp.notePending(out);
+            if (out.isWritable()) {
+                if (!splicing) {
+                    readMore(isClient);
+                }
+            } else {
+                waiting = true;
+                if (splicing) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            // this channel drained below the low watermark: let the other side read again
+            Side other = peerSide();
+            if (ctx.channel().isWritable() && other.waiting && !done) {
+                other.waiting = false;
+                readMore(!isClient);
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent && !done && (isClient || ctx.channel() == backend)) {
+                if (splicing) {
+                    // an RDHUP stopped the read side while spliced bytes may still wait in the socket:
+                    // keep reading (Linux lets a half-shut socket deliver its queue), pass the EOF on later
+                    eofDeferred = true;
+                    ctx.channel().read();
+                } else {
+                    halfClosed(isClient);
+                }
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // a reset (ECONNRESET) or another socket error on this side: pass it on as a reset
+            if (!done && conn != null) {
+                conn.reset(isClient);
+            }
+            finish(true);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!done && (isClient || backend == ctx.channel())) {
+                // closed without an orderly end seen on our side: abort the other side too
+                if (conn != null && !(clientEof && serverEof)) {
+                    conn.reset(isClient);
+                }
+                finish(!(clientEof && serverEof));
+            }
+            ctx.fireChannelInactive();
+        }
+    }
+
+    /**
+     * Asks one side for more bytes: a splice of exactly the bytes queued in its socket when
+     * zero-copy is on and enough are waiting, otherwise one buffered read.
+     */
+    private void readMore(boolean fromClient) {
+        Side side = fromClient ? clientSide : serverSide;
+        Channel src = fromClient ? client : backend;
+        Channel dst = fromClient ? backend : client;
+        if (done || side.splicing || src == null) {
+            return;
+        }
+        int n = dp.zeroCopy ? Fionread.readable(src) : -1;
+        if (side.eofDeferred && n <= 0) {
+            side.eofDeferred = false;
+            halfClosed(fromClient);
+            return;
+        }
+        if (n >= SPLICE_MIN || (side.eofDeferred && n > 0)) {
+            int len = Math.min(n, SPLICE_MAX);
+            side.splicing = true;
+            ChannelFuture f = ((AbstractEpollStreamChannel) src).spliceTo((AbstractEpollStreamChannel) dst, len);
+            src.config().setAutoRead(true); // Netty's splice backpressure toggles auto-read itself
+            // continue after the current read loop has unwound
+            f.addListener((ChannelFutureListener) g -> src.eventLoop().execute(
+                    () -> spliced(fromClient, len, g.isSuccess())));
+            return;
+        }
+        src.read();
+    }
+
+    /** A splice completed: its bytes are in the other side's socket. */
+    private void spliced(boolean fromClient, int len, boolean ok) {
+        Side side = fromClient ? clientSide : serverSide;
+        Channel src = fromClient ? client : backend;
+        Channel dst = fromClient ? backend : client;
+        side.splicing = false;
+        src.config().setAutoRead(false);
+        if (!ok || done) {
+            return;
+        }
+        Connection c = conn;
+        if (fromClient) {
+            c.countIn(1, len);
+        } else {
+            c.countOut(1, len);
+        }
+        c.touch();
+        dp.splicedBytes.add(len);
+        if (dst.isWritable()) {
+            readMore(fromClient);
+        } else {
+            side.waiting = true;
+        }
+    }
+
+    /** End of stream read from one side: shut the other side's output once its pending bytes are out. */
+    private void halfClosed(boolean fromClient) {
+        Connection c = conn;
+        Channel out;
+        if (fromClient) {
+            if (clientEof) {
+                return;
+            }
+            clientEof = true;
+            c.clientClosed();
+            out = backend;
+        } else {
+            if (serverEof) {
+                return;
+            }
+            serverEof = true;
+            c.serverClosed();
+            out = client;
+        }
+        if (fromClient && !backendUp) {
+            return; // propagated once the backend is up
+        }
+        shutdownOutputAfterPending(out, fromClient);
+    }
+
+    private void shutdownOutputAfterPending(Channel out, boolean fromClient) {
+        if (!out.isActive()) {
+            finish(true);
+            return;
+        }
+        out.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (done) {
+                return;
+            }
+            if (!f.isSuccess()) {
+                finish(true);
+                return;
+            }
+            ((DuplexChannel) out).shutdownOutput().addListener((ChannelFutureListener) g -> {
+                if (fromClient) {
+                    serverOutputShut = true;
+                } else {
+                    clientOutputShut = true;
+                }
+                if (clientEof && serverEof && clientOutputShut && serverOutputShut) {
+                    finish(false);
+                }
+            });
+        });
+    }
+
+    /** Ends the flow: both channels closed (reset when {@code abort}); the connection told so. */
+    private void finish(boolean abort) {
+        if (done) {
+            return;
+        }
+        done = true;
+        for (ByteBuf b; (b = early.poll()) != null; ) {
+            b.release();
+        }
+        Connection c = conn;
+        if (c != null) {
+            c.close();
+            dp.tcpFlows.remove(this);
+        }
+        if (abort) {
+            reset(client);
+            if (backend != null) {
+                reset(backend);
+            }
+        } else {
+            client.close();
+            if (backend != null) {
+                backend.close();
+            }
+        }
+    }
+
+    private static void reset(Channel ch) {
+        if (ch.isOpen()) {
+            try {
+                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            } catch (RuntimeException ignored) {
+                // already closing
+            }
+            ch.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ control thread
+
+    /** Closes the flow (with a reset) if its connection expired, or its real server is gone under expire_nodest_conn. */
+    void sweep(boolean expireNodestConn) {
+        Connection c = conn;
+        if (c == null) {
+            return;
+        }
+        boolean nodest = expireNodestConn && !c.realServer().isAvailable();
+        if (c.isExpired() || nodest) {
+            client.eventLoop().execute(() -> {
+                if (conn != c || done) {
+                    return;
+                }
+                if (nodest) {
+                    dp.expire(c);
+                }
+                finish(true);
+            });
+        }
+    }
+
+    /** The data plane is closing: reset both sides and drop the connection. */
+    void abort() {
+        client.eventLoop().execute(() -> {
+            Connection c = conn;
+            finish(true);
+            if (c != null) {
+                dp.expire(c);
+            }
+        });
+    }
+}
