@@ -6,6 +6,9 @@ import io.jlvs.core.scheduler.Destinations;
 import io.jlvs.schedulers.DestinationHashing;
 import io.jlvs.schedulers.MaglevHashing;
 import io.jlvs.schedulers.SourceHashing;
+import io.jlvs.schedulers.WeightedLeastConnection;
+import io.jlvs.schedulers.WeightedRoundRobin;
+import io.jlvs.schedulers.WeightedTwoChoices;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -48,6 +51,9 @@ public class TableBuildBenchmark {
     private SourceHashing sh;
     private DestinationHashing dh;
     private MaglevHashing mh;
+    private WeightedRoundRobin wrr;
+    private WeightedLeastConnection wlc;
+    private WeightedTwoChoices twos;
 
     @Setup(Level.Trial)
     public void setUp() throws UnknownHostException {
@@ -69,6 +75,10 @@ public class TableBuildBenchmark {
             }
         }
         mh = new MaglevHashing(m);
+        wrr = new WeightedRoundRobin();
+        wrr.init(list);
+        wlc = new WeightedLeastConnection();
+        twos = new WeightedTwoChoices(new SplittableRandom(7));
     }
 
     @Benchmark
@@ -87,5 +97,26 @@ public class TableBuildBenchmark {
     public MaglevHashing maglevHashing() {
         mh.init(list);
         return mh;
+    }
+
+    /** wrr's state after an edit: gcd and max weight recomputed, cursor and cw reset by the kernel's rule. */
+    @Benchmark
+    public WeightedRoundRobin weightedRoundRobinState() {
+        wrr.updated(list, list.get(0));
+        return wrr;
+    }
+
+    /** The lc family's tournament-tree index (here wlc's), rebuilt on every list change. */
+    @Benchmark
+    public WeightedLeastConnection leastConnectionIndex() {
+        wlc.init(list);
+        return wlc;
+    }
+
+    /** twos's Fenwick index of eligible weights. */
+    @Benchmark
+    public WeightedTwoChoices twoChoicesIndex() {
+        twos.init(list);
+        return twos;
     }
 }

@@ -3,6 +3,7 @@ package io.jlvs.examples;
 import io.jlvs.core.Director;
 import io.jlvs.core.IpvsadmException;
 import io.jlvs.core.ipvsadm.Ipvsadm;
+import io.jlvs.dataplane.nat.NatDataplane;
 
 import java.io.BufferedReader;
 import java.io.Console;
@@ -10,6 +11,9 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +26,9 @@ import java.util.function.Supplier;
  * lvsadm &lt;ipvsadm args&gt;      one command against an empty director (-h, -v, …)
  * lvsadm -R &lt; rules          restore the rules from standard input, then print the -Ln table
  * lvsadm --shell             read ipvsadm commands line by line (prompt "lvsadm&gt; " on a terminal)
+ * lvsadm --demo             the seed guide's NAT experiment on loopback (see {@link Demo})
+ * lvsadm --serve RULES       restore RULES (-R format) and carry their TCP/UDP masquerading
+ *                            services for real (NAT data plane) until interrupted
  * </pre>
  *
  * Exit statuses are ipvsadm's: 0 success, 1 refused by the director ("kernel"), 2 option error.
@@ -34,7 +41,12 @@ public final class Lvsadm {
     }
 
     /** Runs lvsadm and exits with its status. */
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("--demo")) {
+            Demo.run(System.out);
+            System.out.flush();
+            System.exit(0);
+        }
         Console console = System.console();
         boolean terminal = console != null && console.isTerminal();
         int status = run(Director::create, args, new InputStreamReader(System.in, Charset.defaultCharset()),
@@ -58,6 +70,13 @@ public final class Lvsadm {
             }
             if (args.length == 1 && (args[0].equals("-R") || args[0].equals("--restore"))) {
                 return restore(director, in, out, err);
+            }
+            if (args.length >= 1 && args[0].equals("--serve")) {
+                if (args.length != 2) {
+                    error(err, "--serve needs one rules file (ipvsadm -R format)");
+                    return IpvsadmException.PARSE_ERROR;
+                }
+                return serve(director, Path.of(args[1]), out, err);
             }
             return command(director, args, out, err);
         }
@@ -94,6 +113,33 @@ public final class Lvsadm {
         out.print(Ipvsadm.run(director, "-Ln"));
         out.flush();
         return result.exitStatus();
+    }
+
+    /** Restores the rules, serves them through the NAT data plane until the JVM is interrupted. */
+    private static int serve(Director director, Path rules, PrintStream out, PrintStream err) {
+        int status;
+        try (Reader in = Files.newBufferedReader(rules)) {
+            status = restore(director, in, out, err);
+        } catch (IOException e) {
+            error(err, "cannot read " + rules + ": " + e.getMessage());
+            return 1;
+        }
+        if (status != 0) {
+            return status;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread hook = new Thread(stop::countDown, "lvsadm-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (NatDataplane nat = NatDataplane.builder(director).start()) {
+            out.println("serving " + rules + " over " + nat.transport() + "; interrupt (Ctrl-C) to stop");
+            out.flush();
+            stop.await();
+            out.print(Ipvsadm.run(director, "-Ln", "--stats"));
+            out.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
     }
 
     private static int shell(Director director, Reader in, PrintStream out, PrintStream err, boolean terminal) {
