@@ -47,7 +47,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *       reached only the previous index while the new one was being built is not lost.</li>
  * </ul>
  */
-abstract class LoadIndexedScheduler implements Scheduler {
+abstract class LoadIndexedScheduler extends RebuildingScheduler {
     /** Lists up to this size are scanned: a scan of a few cache lines beats the tree. */
     static final int INDEX_THRESHOLD = 16;
 
@@ -72,25 +72,6 @@ abstract class LoadIndexedScheduler implements Scheduler {
     /** @return the kernel's linear scan of the rule */
     abstract RealServer scan(Destinations destinations);
 
-    @Override
-    public final void init(Destinations destinations) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public final void added(Destinations destinations, RealServer added) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public final void removed(Destinations destinations, RealServer removed, int formerIndex) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public final void updated(Destinations destinations, RealServer updated) {
-        rebuild(destinations);
-    }
 
     @Override
     public final void done() {
@@ -123,7 +104,8 @@ abstract class LoadIndexedScheduler implements Scheduler {
         return ix != null && ix.list == destinations;
     }
 
-    private void rebuild(Destinations destinations) {
+    @Override
+    void rebuild(Destinations destinations) {
         if (destinations.size() <= threshold) {
             index = null;
             return;

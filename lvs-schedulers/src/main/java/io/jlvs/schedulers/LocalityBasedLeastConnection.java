@@ -47,7 +47,7 @@ import java.util.Objects;
  *       {@link #checkExpire()} instead, so that the data path never pays for a pass.</li>
  * </ul>
  */
-public final class LocalityBasedLeastConnection implements Scheduler {
+public final class LocalityBasedLeastConnection extends RebuildingScheduler {
     private final Ticker ticker;
     private final LocalityTable table;
     private final WeightedLeastConnection fallback = new WeightedLeastConnection();
@@ -93,23 +93,8 @@ public final class LocalityBasedLeastConnection implements Scheduler {
     // The fallback pick is wlc over the whole service: delegate to the indexed wlc scheduler so it
     // costs a tree read rather than a scan of every destination, with exactly the scan's result.
     @Override
-    public void init(Destinations destinations) {
+    void rebuild(Destinations destinations) {
         fallback.init(destinations);
-    }
-
-    @Override
-    public void added(Destinations destinations, RealServer added) {
-        fallback.added(destinations, added);
-    }
-
-    @Override
-    public void removed(Destinations destinations, RealServer removed, int formerIndex) {
-        fallback.removed(destinations, removed, formerIndex);
-    }
-
-    @Override
-    public void updated(Destinations destinations, RealServer updated) {
-        fallback.updated(destinations, updated);
     }
 
     @Override

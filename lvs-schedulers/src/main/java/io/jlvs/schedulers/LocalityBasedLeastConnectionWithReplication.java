@@ -48,7 +48,7 @@ import java.util.Objects;
  *       when the injected {@link Ticker} says a 60 s pass is due, or from {@link #checkExpire()}.</li>
  * </ul>
  */
-public final class LocalityBasedLeastConnectionWithReplication implements Scheduler {
+public final class LocalityBasedLeastConnectionWithReplication extends RebuildingScheduler {
     private final Ticker ticker;
     private final long expirationNanos;
     private final LocalityTable table;
@@ -88,23 +88,8 @@ public final class LocalityBasedLeastConnectionWithReplication implements Schedu
     // The fallback pick is wlc over the whole service: delegate to the indexed wlc scheduler so it
     // costs a tree read rather than a scan of every destination, with exactly the scan's result.
     @Override
-    public void init(Destinations destinations) {
+    void rebuild(Destinations destinations) {
         fallback.init(destinations);
-    }
-
-    @Override
-    public void added(Destinations destinations, RealServer added) {
-        fallback.added(destinations, added);
-    }
-
-    @Override
-    public void removed(Destinations destinations, RealServer removed, int formerIndex) {
-        fallback.removed(destinations, removed, formerIndex);
-    }
-
-    @Override
-    public void updated(Destinations destinations, RealServer updated) {
-        fallback.updated(destinations, updated);
     }
 
     @Override

@@ -55,7 +55,7 @@ import java.util.Arrays;
  *       {@link ServiceConfig#SCHED_FLAG_1} = mh-fallback, {@link ServiceConfig#SCHED_FLAG_2} = mh-port.</li>
  * </ul>
  */
-public final class MaglevHashing implements Scheduler {
+public final class MaglevHashing extends RebuildingScheduler {
     /** The table sizes the kernel offers, indexed by {@code CONFIG_IP_VS_MH_TAB_INDEX - 8}. */
     private static final int[] KERNEL_PRIMES = {251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 131071};
     /** The kernel's default table size (index 12). */
@@ -189,32 +189,14 @@ public final class MaglevHashing implements Scheduler {
         }
     }
 
-    private void rebuild(Destinations destinations) {
+    @Override
+    void rebuild(Destinations destinations) {
         RealServer[] next = buildTable(destinations, size, tabBits);
         if (next != null) {
             lookup = next;
         }
     }
 
-    @Override
-    public void init(Destinations destinations) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public void added(Destinations destinations, RealServer added) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public void removed(Destinations destinations, RealServer removed, int formerIndex) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public void updated(Destinations destinations, RealServer updated) {
-        rebuild(destinations);
-    }
 
     @Override
     public void done() {

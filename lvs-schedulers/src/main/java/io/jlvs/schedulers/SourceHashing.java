@@ -40,7 +40,7 @@ import io.jlvs.core.scheduler.SchedulerProvider;
  *       {@link ServiceConfig#SCHED_FLAG_1} = sh-fallback, {@link ServiceConfig#SCHED_FLAG_2} = sh-port.</li>
  * </ul>
  */
-public final class SourceHashing implements Scheduler {
+public final class SourceHashing extends RebuildingScheduler {
     /** The kernel's default {@code CONFIG_IP_VS_SH_TAB_BITS}. */
     public static final int DEFAULT_TABLE_BITS = 8;
     /** Smallest table bits the kernel's Kconfig allows. */
@@ -100,29 +100,11 @@ public final class SourceHashing implements Scheduler {
         return table;
     }
 
-    private void rebuild(Destinations destinations) {
+    @Override
+    void rebuild(Destinations destinations) {
         buckets = buildTable(destinations, size);
     }
 
-    @Override
-    public void init(Destinations destinations) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public void added(Destinations destinations, RealServer added) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public void removed(Destinations destinations, RealServer removed, int formerIndex) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public void updated(Destinations destinations, RealServer updated) {
-        rebuild(destinations);
-    }
 
     @Override
     public void done() {

@@ -44,7 +44,7 @@ import java.util.random.RandomGenerator;
  * concurrent updates never lose one. A pick that races with updates re-checks both choices and
  * falls back to the walk.
  */
-public final class WeightedTwoChoices implements Scheduler {
+public final class WeightedTwoChoices extends RebuildingScheduler {
     private final RandomGenerator random;
     private final int threshold;
     private volatile Index index;
@@ -60,25 +60,6 @@ public final class WeightedTwoChoices implements Scheduler {
         this.threshold = threshold;
     }
 
-    @Override
-    public void init(Destinations destinations) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public void added(Destinations destinations, RealServer added) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public void removed(Destinations destinations, RealServer removed, int formerIndex) {
-        rebuild(destinations);
-    }
-
-    @Override
-    public void updated(Destinations destinations, RealServer updated) {
-        rebuild(destinations);
-    }
 
     @Override
     public void done() {
@@ -93,7 +74,8 @@ public final class WeightedTwoChoices implements Scheduler {
         }
     }
 
-    private void rebuild(Destinations destinations) {
+    @Override
+    void rebuild(Destinations destinations) {
         index = destinations.size() > threshold ? new Index(destinations) : null;
     }
 
