@@ -12,14 +12,15 @@ cd "$(dirname "$0")/../.."
 DUR=${1:-10}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 missing=""
-for tool in nginx haproxy wrk iperf3; do command -v $tool >/dev/null || missing="$missing $tool"; done
+for tool in nginx haproxy wrk iperf3 curl; do command -v $tool >/dev/null || missing="$missing $tool"; done
 if [ -n "$missing" ]; then
-  echo "missing:$missing — install with: apt-get install -y nginx-light haproxy wrk iperf3" >&2
+  echo "missing:$missing — install with: apt-get install -y nginx-light haproxy wrk iperf3 curl" >&2
   exit 2
 fi
 [ -f lvs-examples/target/lvsadm.jar ] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/jlvs-harness.XXXXXX)
+chmod 755 "$WORK"   # nginx workers run as www-data
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -49,7 +50,7 @@ iperf3 -s -B 127.0.0.1 -p 15201 >/dev/null 2>&1 & PIDS+=($!)
 cat > "$WORK/haproxy.cfg" <<CONF
 global
   nbthread 1
-  maxconn 20000
+  maxconn 9000   # fds = 2 x maxconn + extra; the hard limit here is 20000
 defaults
   mode tcp
   timeout connect 5s
@@ -76,6 +77,18 @@ sleep 3
 
 declare -A PORT=([direct]=18080 [haproxy]=18081 [jlvs]=18082)
 declare -A BULK=([direct]=15201 [haproxy]=15202 [jlvs]=15203)
+
+# every target must serve both files byte-exact before anything is measured
+for target in direct haproxy jlvs; do
+  for f in small big; do
+    got=$(curl -s -o "$WORK/got" -w '%{http_code} %{size_download}' "http://127.0.0.1:${PORT[$target]}/$f" || true)
+    want="200 $(stat -c %s "$WORK/www/$f")"
+    if [ "$got" != "$want" ] || ! cmp -s "$WORK/got" "$WORK/www/$f"; then
+      echo "$target /$f answered '$got', expected '$want' byte-exact — not measuring" >&2
+      exit 1
+    fi
+  done
+done
 
 wrk_run() { # target path conns extra-header
   local out

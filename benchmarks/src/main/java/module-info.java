@@ -7,4 +7,5 @@ open module io.jlvs.bench {
     requires io.jlvs.schedulers;
     requires jmh.core;
     requires java.management;
+    requires io.jlvs.dataplane;
 }
