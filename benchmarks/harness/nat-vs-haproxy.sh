@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # jlvs NAT vs HAProxy (mode tcp) vs direct, in one run, alternating, on loopback.
 #
-#   benchmarks/harness/nat-vs-haproxy.sh [seconds-per-run]     (default 10)
+#   benchmarks/harness/nat-vs-haproxy.sh [seconds-per-run] [jlvs-threads]   (defaults 10, 2)
 #
 # Needs nginx-light, haproxy, wrk and iperf3 from Debian's packages
 # (apt-get install -y nginx-light haproxy wrk iperf3) and a built tree
@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DUR=${1:-10}
+THREADS=${2:-2}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 missing=""
 for tool in nginx haproxy wrk iperf3 curl; do command -v $tool >/dev/null || missing="$missing $tool"; done
@@ -72,7 +73,7 @@ cat > "$WORK/jlvs.rules" <<CONF
 -A -t 127.0.0.1:15203 -s rr
 -a -t 127.0.0.1:15203 -r 127.0.0.1:15201 -m
 CONF
-"$JAVA" -XX:+UseParallelGC -jar lvs-examples/target/lvsadm.jar --serve "$WORK/jlvs.rules" > "$WORK/jlvs.log" 2>&1 & PIDS+=($!)
+"$JAVA" -XX:+UseParallelGC -jar lvs-examples/target/lvsadm.jar --serve "$WORK/jlvs.rules" --threads "$THREADS" > "$WORK/jlvs.log" 2>&1 & PIDS+=($!)
 sleep 3
 
 declare -A PORT=([direct]=18080 [haproxy]=18081 [jlvs]=18082)

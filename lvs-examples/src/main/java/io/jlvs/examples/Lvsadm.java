@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  * lvsadm -R &lt; rules          restore the rules from standard input, then print the -Ln table
  * lvsadm --shell             read ipvsadm commands line by line (prompt "lvsadm&gt; " on a terminal)
  * lvsadm --demo             the seed guide's NAT experiment on loopback (see {@link Demo})
- * lvsadm --serve RULES       restore RULES (-R format) and carry their TCP/UDP masquerading
+ * lvsadm --serve RULES [--threads N]
+ *                            restore RULES (-R format) and carry their TCP/UDP masquerading
  *                            services for real (NAT data plane) until interrupted
  * </pre>
  *
@@ -72,11 +73,14 @@ public final class Lvsadm {
                 return restore(director, in, out, err);
             }
             if (args.length >= 1 && args[0].equals("--serve")) {
-                if (args.length != 2) {
-                    error(err, "--serve needs one rules file (ipvsadm -R format)");
+                int threads = 0;
+                if (args.length == 4 && args[2].equals("--threads") && args[3].matches("[1-9][0-9]{0,2}")) {
+                    threads = Integer.parseInt(args[3]);
+                } else if (args.length != 2) {
+                    error(err, "usage: lvsadm --serve RULES [--threads N]  (RULES in ipvsadm -R format, N event-loop threads)");
                     return IpvsadmException.PARSE_ERROR;
                 }
-                return serve(director, Path.of(args[1]), out, err);
+                return serve(director, Path.of(args[1]), threads, out, err);
             }
             return command(director, args, out, err);
         }
@@ -116,7 +120,7 @@ public final class Lvsadm {
     }
 
     /** Restores the rules, serves them through the NAT data plane until the JVM is interrupted. */
-    private static int serve(Director director, Path rules, PrintStream out, PrintStream err) {
+    private static int serve(Director director, Path rules, int threads, PrintStream out, PrintStream err) {
         int status;
         try (Reader in = Files.newBufferedReader(rules)) {
             status = restore(director, in, out, err);
@@ -130,7 +134,11 @@ public final class Lvsadm {
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(stop::countDown, "lvsadm-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (NatDataplane nat = NatDataplane.builder(director).start()) {
+        NatDataplane.Builder builder = NatDataplane.builder(director);
+        if (threads > 0) {
+            builder.workerThreads(threads);
+        }
+        try (NatDataplane nat = builder.start()) {
             out.println("serving " + rules + " over " + nat.transport() + "; interrupt (Ctrl-C) to stop");
             out.flush();
             stop.await();
