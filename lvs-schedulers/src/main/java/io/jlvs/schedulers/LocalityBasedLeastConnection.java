@@ -23,7 +23,6 @@ import io.jlvs.core.scheduler.SchedulerContext;
 import io.jlvs.core.scheduler.SchedulerProvider;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * The {@code lblc} scheduler: each destination address sticks to one real server until that
@@ -47,65 +46,19 @@ import java.util.Objects;
  *       {@link #checkExpire()} instead, so that the data path never pays for a pass.</li>
  * </ul>
  */
-public final class LocalityBasedLeastConnection extends RebuildingScheduler {
-    private final Ticker ticker;
-    private final LocalityTable table;
-    private final WeightedLeastConnection fallback = new WeightedLeastConnection();
+public final class LocalityBasedLeastConnection extends LocalityScheduler {
 
     /**
      * @param ticker the time source for lastuse and garbage collection
      * @param expiration the full-check expiration (the {@code lblc_expiration} sysctl, default 24 h)
      */
     public LocalityBasedLeastConnection(Ticker ticker, Duration expiration) {
-        this.ticker = Objects.requireNonNull(ticker, "ticker");
-        long exp = checkExpiration(expiration);
-        this.table = new LocalityTable(ticker.read(), exp);
+        super(ticker, expiration);
     }
 
     /** With the default 24 h expiration. */
     public LocalityBasedLeastConnection(Ticker ticker) {
         this(ticker, Duration.ofNanos(LocalityTable.DEFAULT_EXPIRATION_NANOS));
-    }
-
-    static long checkExpiration(Duration expiration) {
-        Objects.requireNonNull(expiration, "expiration");
-        if (expiration.isNegative() || expiration.isZero()) {
-            throw new IllegalArgumentException("expiration must be positive, got " + expiration);
-        }
-        return expiration.toNanos();
-    }
-
-    /** Runs the garbage-collection passes that are due now (for the director's timer). */
-    public void checkExpire() {
-        table.expireIfDue(ticker.read());
-    }
-
-    /** @return the number of cached destination addresses */
-    public int cacheSize() {
-        return table.size();
-    }
-
-    /** The cache (tests). */
-    LocalityTable table() {
-        return table;
-    }
-
-    // The fallback pick is wlc over the whole service: delegate to the indexed wlc scheduler so it
-    // costs a tree read rather than a scan of every destination, with exactly the scan's result.
-    @Override
-    void rebuild(Destinations destinations) {
-        fallback.init(destinations);
-    }
-
-    @Override
-    public void loadChanged(RealServer server) {
-        fallback.loadChanged(server);
-    }
-
-    @Override
-    public void done() {
-        fallback.done();
-        table.close();
     }
 
     @Override

@@ -27,7 +27,6 @@ import io.jlvs.core.scheduler.SchedulerProvider;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * The {@code lblcr} scheduler: each destination address maps to a set of real servers that grows
@@ -48,11 +47,7 @@ import java.util.Objects;
  *       when the injected {@link Ticker} says a 60 s pass is due, or from {@link #checkExpire()}.</li>
  * </ul>
  */
-public final class LocalityBasedLeastConnectionWithReplication extends RebuildingScheduler {
-    private final Ticker ticker;
-    private final long expirationNanos;
-    private final LocalityTable table;
-    private final WeightedLeastConnection fallback = new WeightedLeastConnection();
+public final class LocalityBasedLeastConnectionWithReplication extends LocalityScheduler {
 
     /**
      * @param ticker the time source for lastuse, set modification and garbage collection
@@ -60,47 +55,12 @@ public final class LocalityBasedLeastConnectionWithReplication extends Rebuildin
      *     full-check idle limit
      */
     public LocalityBasedLeastConnectionWithReplication(Ticker ticker, Duration expiration) {
-        this.ticker = Objects.requireNonNull(ticker, "ticker");
-        this.expirationNanos = LocalityBasedLeastConnection.checkExpiration(expiration);
-        this.table = new LocalityTable(ticker.read(), expirationNanos);
+        super(ticker, expiration);
     }
 
     /** With the default 24 h expiration. */
     public LocalityBasedLeastConnectionWithReplication(Ticker ticker) {
         this(ticker, Duration.ofNanos(LocalityTable.DEFAULT_EXPIRATION_NANOS));
-    }
-
-    /** Runs the garbage-collection passes that are due now (for the director's timer). */
-    public void checkExpire() {
-        table.expireIfDue(ticker.read());
-    }
-
-    /** @return the number of cached destination addresses */
-    public int cacheSize() {
-        return table.size();
-    }
-
-    /** The cache (tests). */
-    LocalityTable table() {
-        return table;
-    }
-
-    // The fallback pick is wlc over the whole service: delegate to the indexed wlc scheduler so it
-    // costs a tree read rather than a scan of every destination, with exactly the scan's result.
-    @Override
-    void rebuild(Destinations destinations) {
-        fallback.init(destinations);
-    }
-
-    @Override
-    public void loadChanged(RealServer server) {
-        fallback.loadChanged(server);
-    }
-
-    @Override
-    public void done() {
-        fallback.done();
-        table.close();
     }
 
     @Override
@@ -269,7 +229,7 @@ public final class LocalityBasedLeastConnectionWithReplication extends Rebuildin
 
         /** @param expiration the {@code lblcr_expiration} */
         public Provider(Duration expiration) {
-            LocalityBasedLeastConnection.checkExpiration(expiration);
+            LocalityScheduler.checkExpiration(expiration);
             this.expiration = expiration;
         }
 
