@@ -14,6 +14,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +81,21 @@ public final class Lvsadm {
                     error(err, "usage: lvsadm --serve RULES [--threads N]  (RULES in ipvsadm -R format, N event-loop threads)");
                     return IpvsadmException.PARSE_ERROR;
                 }
-                return serve(director, Path.of(args[1]), threads, out, err);
+                CountDownLatch stop = new CountDownLatch(1);
+                CountDownLatch finished = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    stop.countDown();
+                    try {
+                        finished.await(5, TimeUnit.SECONDS); // let the final table print before the JVM halts
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "lvsadm-stop"));
+                try {
+                    return serve(director, Path.of(args[1]), threads, out, err, stop);
+                } finally {
+                    finished.countDown();
+                }
             }
             return command(director, args, out, err);
         }
@@ -119,8 +134,12 @@ public final class Lvsadm {
         return result.exitStatus();
     }
 
-    /** Restores the rules, serves them through the NAT data plane until the JVM is interrupted. */
-    private static int serve(Director director, Path rules, int threads, PrintStream out, PrintStream err) {
+    /**
+     * Restores the rules and serves them through the NAT data plane until {@code stop} opens (the
+     * JVM's shutdown on Ctrl-C or SIGTERM), then prints the {@code -Ln --stats} table.
+     */
+    static int serve(Director director, Path rules, int threads, PrintStream out, PrintStream err,
+            CountDownLatch stop) {
         int status;
         try (Reader in = Files.newBufferedReader(rules)) {
             status = restore(director, in, out, err);
@@ -131,9 +150,6 @@ public final class Lvsadm {
         if (status != 0) {
             return status;
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Thread hook = new Thread(stop::countDown, "lvsadm-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
         NatDataplane.Builder builder = NatDataplane.builder(director);
         if (threads > 0) {
             builder.workerThreads(threads);
