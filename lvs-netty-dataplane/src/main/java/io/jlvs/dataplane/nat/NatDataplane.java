@@ -79,10 +79,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *       port with {@code IP_TRANSPARENT} (epoll only, needs CAP_NET_ADMIN), so real servers see the
  *       client exactly as with kernel NAT. Replies then come back to the director only if the real
  *       servers route the client networks through it (default route via the director, as in the
- *       classic LVS-NAT setup) and the director delivers them locally:
- *       {@code ip rule add fwmark 1 lookup 100; ip route add local 0.0.0.0/0 dev lo table 100} with a
- *       mangle rule marking the real servers' replies ({@code -m socket --transparent -j MARK
- *       --set-mark 1}), or simply a policy rule {@code ip rule add from <RIP> iif <dev> lookup 100}.</li>
+ *       classic LVS-NAT setup), and the director must deliver them to the local transparent socket
+ *       although they are addressed to the client. The minimal setup (tested by
+ *       {@code TransparentNamespaceTest}, {@code <dev>} being the director's link to the real
+ *       servers and {@code T} a free routing table):
+ *       <pre>
+ *   ip route add local 0.0.0.0/0 dev lo table T
+ *   ip rule add iif &lt;dev&gt; lookup T</pre>
+ *       Everything arriving from the real servers' link is then local; nothing is forwarded (the
+ *       proxy terminates both connections), so {@code ip_forward} is not needed, unlike kernel NAT.
+ *       Where the director also forwards traffic from that link, mark only the replies of
+ *       transparent sockets instead: {@code iptables -t mangle -A PREROUTING -m socket --transparent
+ *       -j MARK --set-mark 1} with {@code ip rule add fwmark 1 lookup T}.</li>
  * </ul>
  *
  * <h2>Threading</h2>

@@ -194,6 +194,34 @@ class TcpRelayTest {
     }
 
     @Test
+    void halfClosedClientStillGetsALargeResponseItReadsLate() throws Exception {
+        // the client's EOF empties its channel's epoll interest set; the response then fills the
+        // client socket, so the proxy needs EPOLLOUT again (Netty 4.2.18 lost it: EpollNoneFix)
+        InetSocketAddress vip = freeAddress();
+        byte[] response = random(4 * 1024 * 1024, 4);
+        TcpServer rs = server(s -> {
+            s.getInputStream().readAllBytes();
+            s.getOutputStream().write(response);
+            s.shutdownOutput();
+        });
+        ServiceKey key = tcpService(director, vip, "rr");
+        addMasq(director, key, rs.address(), 1);
+        nat = configure(NatDataplane.builder(director)).workerThreads(1).start();
+        try (Socket c = new Socket()) {
+            c.setReceiveBufferSize(16 * 1024);
+            c.connect(vip);
+            c.setSoTimeout(10_000);
+            c.getOutputStream().write(1);
+            c.shutdownOutput();
+            Thread.sleep(300); // let the proxy fill the client socket after the EOF
+            InputStream in = c.getInputStream();
+            assertArrayEquals(response, readFully(in, response.length));
+            assertEquals(-1, in.read());
+        }
+        assertTrue(rs.errors.isEmpty(), rs.errors.toString());
+    }
+
+    @Test
     void resetFromClientReachesTheRealServer() throws Exception {
         InetSocketAddress vip = freeAddress();
         CountDownLatch accepted = new CountDownLatch(1);
