@@ -335,6 +335,7 @@ final class ConnectionTable {
     }
 
     private void dropEntries(long nowNanos) {
+        droppedEntries.add(templates.dropUnassured(random.nextInt(32)));
         int share = Math.max(1, buckets.length / 32);
         int start = random.nextInt(buckets.length);
         for (int i = 0; i < share; i++) {

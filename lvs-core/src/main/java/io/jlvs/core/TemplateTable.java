@@ -166,6 +166,24 @@ final class TemplateTable {
         return (Key) template.templateData().key;
     }
 
+    /**
+     * drop_entry's share of the templates: drops those in one 1/32 slice (by key hash) that are
+     * not ASSURED and control no connection — the kernel never drops an entry that controls others.
+     *
+     * @return how many were dropped
+     */
+    int dropUnassured(int slice) {
+        int dropped = 0;
+        for (var e : cache.asMap().entrySet()) {
+            Connection t = e.getValue();
+            if ((e.getKey().hashCode() & 31) == slice && t.state() == io.jlvs.core.conn.ConnectionState.NONE
+                    && t.controlledConnections() == 0 && cache.asMap().remove(e.getKey(), t)) {
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
     /** Processes due expiries now. */
     void cleanUp() {
         cache.cleanUp();

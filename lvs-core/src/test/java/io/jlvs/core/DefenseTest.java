@@ -131,4 +131,35 @@ class DefenseTest {
             assertEquals(1, d.connectionCount());
         }
     }
+
+    @Test
+    void dropEntryTakesUnassuredTemplatesThatControlNothing() {
+        try (Director d = Director.builder().ticker(ticker).timerThread(false).maxConnections(64)
+                .sysctls(Sysctls.DEFAULT.withDropEntry(3)).random(new SplittableRandom(3))
+                .schedulers(SchedulerRegistry.of(new Rotating.Provider())).build()) {
+            d.addService(ServiceConfig.builder(SVC).scheduler("rot").persistent(3600).build());
+            d.addRealServer(SVC, RealServerConfig.builder(new InetSocketAddress("10.0.0.2", 80)).method(ForwardingMethod.MASQ).build());
+            List<Connection> assured = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                Connection c = d.connect(Protocol.TCP, new InetSocketAddress("198.51.100." + (i + 1), 1000), VIP).orElseThrow();
+                if (i < 20) {
+                    c.established(); // its template becomes ASSURED
+                    assured.add(c);
+                }
+                c.close();
+            }
+            ticker.advanceSeconds(121); // the connections are gone; 40 templates remain, 20 assured
+            d.runTimers();
+            assertEquals(0, d.connectionCount());
+            for (int second = 0; second < 200; second++) {
+                ticker.advanceSeconds(1);
+                d.runTimers();
+            }
+            long templates = d.connections().stream().filter(Connection::isTemplate).count();
+            assertEquals(20, templates, "every unassured template dropped, every assured one kept");
+            assertTrue(d.connections().stream().filter(Connection::isTemplate)
+                    .allMatch(t -> t.state() == ConnectionState.ASSURED));
+            assertEquals(20, d.droppedEntries());
+        }
+    }
 }
