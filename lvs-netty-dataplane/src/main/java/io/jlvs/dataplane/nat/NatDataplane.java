@@ -141,7 +141,7 @@ public final class NatDataplane implements AutoCloseable {
         Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> rs = new HashMap<>();
         b.realServerProxyProtocol.forEach((k, v) -> rs.put(k, Map.copyOf(v)));
         this.realServerProxyProtocol = Map.copyOf(rs);
-        this.group = transport.newEventLoopGroup(b.workerThreads);
+        this.group = transport.newEventLoopGroup(b.workerThreads, !this.zeroCopy);
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jlvs-nat-control");
             t.setDaemon(true);
@@ -501,7 +501,10 @@ public final class NatDataplane implements AutoCloseable {
          * Relays TCP with {@code splice(2)} (socket → pipe → socket, no copy into user space) when
          * at least 16 KiB wait in a socket, and through pooled direct buffers otherwise. Epoll only;
          * ignored on NIO. Each splice moves exactly the bytes queued in the socket (FIONREAD), so
-         * byte counts stay exact; it counts as one packet.
+         * byte counts stay exact; it counts as one packet. Off by default: it is not memory-bounded
+         * yet. When a peer's FIN arrives while its side is paused, Netty drains that socket's whole
+         * receive queue into the other side's outbound buffer (the {@code EPOLLRDHUP} read-out, see
+         * {@code EpollInterestFix}), past the write-buffer watermarks.
          */
         public Builder zeroCopy(boolean zeroCopy) {
             this.zeroCopy = zeroCopy;
