@@ -49,9 +49,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *       UDP listener ends its flows (their replies leave through it).</li>
  *   <li><b>TCP</b>: the accepted client is scheduled with {@link Director#connect}; the proxy
  *       connects to {@link Connection#destination()} (port translation included) and relays both
- *       ways in Netty's proxy shape: auto-read off, one read at a time, the next read only while the
- *       other side is writable (write-buffer watermarks, {@link Builder#writeBufferWaterMark}), so a
- *       slow reader holds at most the high watermark plus one read buffer per direction. Half-close
+ *       ways. On epoll the relay runs on Netty's event loops without Netty channels (a listening
+ *       socket per loop with {@code SO_REUSEPORT}, two edge-triggered sockets per flow, see
+ *       {@code EpollTcpFlow}): a direction reads at most {@code min(high watermark, 56 KiB)} at a
+ *       time and reads again only when the other socket took all of it, so a slow reader holds at
+ *       most one read per direction. On NIO it uses Netty channels in Netty's proxy shape
+ *       (auto-read off, the next read only while the other side is writable under the write-buffer
+ *       watermarks, {@link Builder#writeBufferWaterMark}): at most the high watermark plus one read
+ *       buffer per direction. Half-close
  *       passes through ({@code shutdownOutput} after the pending bytes), a reset passes through as
  *       a reset (SO_LINGER 0). Socket events feed the connection: {@link Connection#established()},
  *       {@link Connection#clientClosed()}, {@link Connection#serverClosed()},
@@ -100,6 +105,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class NatDataplane implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NatDataplane.class.getName());
+    /** The native relay's per-loop read buffer. */
+    private static final int SCRATCH_SIZE = 64 * 1024;
+    /**
+     * The largest read of the native relay. Not 64 KiB: on loopback (MTU 65,536) a 64 KiB send
+     * leaves as a full segment plus a 53-byte one, and 1 MiB responses ran at 0.81x HAProxy with
+     * 64 KiB reads against 1.27x with 56 KiB (benchmarks/RESULTS.md).
+     */
+    private static final int MAX_READ = 56 * 1024;
+    private static final int BACKLOG = 1024;
 
     final Director director;
     final Transport transport;
@@ -110,20 +124,28 @@ public final class NatDataplane implements AutoCloseable {
     final int maxConnectAttempts;
     final boolean transparent;
     final boolean zeroCopy;
+    /** Bytes the native relay reads at a time: at most the high watermark and the scratch buffer. */
+    final int readSize;
+    /** Per event loop state of the native TCP relay (epoll only, otherwise empty). */
+    private final java.util.List<EpollLoop> epollLoops = new java.util.ArrayList<>();
     private final Map<ServiceKey, InetSocketAddress> bindAddresses;
     private final ProxyProtocol defaultProxyProtocol;
     private final Map<ServiceKey, ProxyProtocol> serviceProxyProtocol;
     private final Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> realServerProxyProtocol;
     private final ScheduledExecutorService control;
     private final Map<ServiceKey, Listener> listeners = new ConcurrentHashMap<>();
-    final Set<TcpFlow> tcpFlows = ConcurrentHashMap.newKeySet();
+    final Set<RelayFlow> tcpFlows = ConcurrentHashMap.newKeySet();
     final Set<UdpService> udpServices = ConcurrentHashMap.newKeySet();
     private final AtomicLong pendingHighWater = new AtomicLong();
     final java.util.concurrent.atomic.LongAdder splicedBytes = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean closed;
 
-    /** A bound listener: the TCP server channel or the UDP service socket. */
-    private record Listener(Protocol protocol, InetSocketAddress bound, Channel channel, UdpService udp) {
+    /**
+     * A bound listener: the native relay's per-loop listening sockets (TCP on epoll), the TCP server
+     * channel (NIO), or the UDP service socket.
+     */
+    private record Listener(Protocol protocol, InetSocketAddress bound, Channel channel, UdpService udp,
+            java.util.List<EpollTcpListener> epollTcp) {
     }
 
     private NatDataplane(Builder b) {
@@ -134,14 +156,20 @@ public final class NatDataplane implements AutoCloseable {
         this.retryOtherRealServer = b.retryOtherRealServer;
         this.maxConnectAttempts = b.maxConnectAttempts;
         this.transparent = b.transparent;
-        this.zeroCopy = b.zeroCopy && b.transport == Transport.EPOLL && Fionread.available();
+        this.zeroCopy = b.zeroCopy && b.transport == Transport.EPOLL;
+        this.readSize = Math.max(4096, Math.min(b.highWaterMark, MAX_READ));
         this.bindAddresses = Map.copyOf(b.bindAddresses);
         this.defaultProxyProtocol = b.proxyProtocol;
         this.serviceProxyProtocol = Map.copyOf(b.serviceProxyProtocol);
         Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> rs = new HashMap<>();
         b.realServerProxyProtocol.forEach((k, v) -> rs.put(k, Map.copyOf(v)));
         this.realServerProxyProtocol = Map.copyOf(rs);
-        this.group = transport.newEventLoopGroup(b.workerThreads, !this.zeroCopy);
+        this.group = transport.newEventLoopGroup(b.workerThreads);
+        if (transport == Transport.EPOLL) {
+            for (io.netty.util.concurrent.EventExecutor e : group) {
+                epollLoops.add(new EpollLoop((io.netty.channel.IoEventLoop) e, SCRATCH_SIZE));
+            }
+        }
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jlvs-nat-control");
             t.setDaemon(true);
@@ -206,11 +234,15 @@ public final class NatDataplane implements AutoCloseable {
     void notePending(Channel ch) {
         io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
         if (out != null) {
-            long pending = out.totalPendingWriteBytes();
-            long max = pendingHighWater.get();
-            while (pending > max && !pendingHighWater.compareAndSet(max, pending)) {
-                max = pendingHighWater.get();
-            }
+            notePending(out.totalPendingWriteBytes());
+        }
+    }
+
+    /** Records {@code pending} bytes held for a socket that could not take them yet. */
+    void notePending(long pending) {
+        long max = pendingHighWater.get();
+        while (pending > max && !pendingHighWater.compareAndSet(max, pending)) {
+            max = pendingHighWater.get();
         }
     }
 
@@ -283,6 +315,9 @@ public final class NatDataplane implements AutoCloseable {
     private Listener bind(ServiceKey key) throws InterruptedException {
         InetSocketAddress at = bindAddress(key);
         InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
+        if (key.protocol() == Protocol.TCP && transport == Transport.EPOLL) {
+            return bindEpollTcp(key, vip, at);
+        }
         if (key.protocol() == Protocol.TCP) {
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
@@ -300,15 +335,36 @@ public final class NatDataplane implements AutoCloseable {
                         }
                     });
             Channel ch = b.bind(at).sync().channel();
-            return new Listener(Protocol.TCP, (InetSocketAddress) ch.localAddress(), ch, null);
+            return new Listener(Protocol.TCP, (InetSocketAddress) ch.localAddress(), ch, null, null);
         }
         UdpService udp = new UdpService(this, key, vip);
         Channel ch = udp.bind(at);
         udpServices.add(udp);
-        return new Listener(Protocol.UDP, (InetSocketAddress) ch.localAddress(), ch, udp);
+        return new Listener(Protocol.UDP, (InetSocketAddress) ch.localAddress(), ch, udp, null);
+    }
+
+    /** One listening socket per event loop, all on the same address (SO_REUSEPORT). */
+    private Listener bindEpollTcp(ServiceKey key, InetSocketAddress vip, InetSocketAddress at) throws InterruptedException {
+        java.util.List<EpollTcpListener> bound = new java.util.ArrayList<>();
+        InetSocketAddress where = at;
+        try {
+            for (EpollLoop loop : epollLoops) {
+                EpollTcpListener l = EpollTcpListener.open(this, loop, key, vip, where, BACKLOG);
+                bound.add(l);
+                where = l.localAddress(); // the port the first one got when asked for port 0
+            }
+        } catch (java.io.IOException e) {
+            bound.forEach(EpollTcpListener::unbind);
+            throw new java.io.UncheckedIOException(e.getMessage(), e);
+        }
+        return new Listener(Protocol.TCP, where, null, null, java.util.List.copyOf(bound));
     }
 
     private void unbind(Listener l) {
+        if (l.epollTcp() != null) {
+            l.epollTcp().forEach(EpollTcpListener::unbind);
+            return;
+        }
         l.channel().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         if (l.udp() != null) {
             udpServices.remove(l.udp());
@@ -319,7 +375,7 @@ public final class NatDataplane implements AutoCloseable {
     /** Closes flows whose connection expired, and those of deleted real servers under expire_nodest_conn. */
     private void sweep() {
         boolean nodest = director.sysctls().expireNodestConn();
-        for (TcpFlow f : tcpFlows) {
+        for (RelayFlow f : tcpFlows) {
             f.sweep(nodest);
         }
         long now = director.ticker().read();
@@ -364,7 +420,7 @@ public final class NatDataplane implements AutoCloseable {
             unbind(l);
         }
         listeners.clear();
-        for (TcpFlow f : tcpFlows) {
+        for (RelayFlow f : tcpFlows) {
             f.abort();
         }
         for (UdpService u : udpServices) {
@@ -372,6 +428,7 @@ public final class NatDataplane implements AutoCloseable {
         }
         udpServices.clear();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        epollLoops.forEach(EpollLoop::close); // the loops have stopped: their pipe pools are ours now
     }
 
     /** Configures and starts a {@link NatDataplane}. Each setter validates its argument. */
@@ -498,13 +555,12 @@ public final class NatDataplane implements AutoCloseable {
         }
 
         /**
-         * Relays TCP with {@code splice(2)} (socket → pipe → socket, no copy into user space) when
-         * at least 16 KiB wait in a socket, and through pooled direct buffers otherwise. Epoll only;
-         * ignored on NIO. Each splice moves exactly the bytes queued in the socket (FIONREAD), so
-         * byte counts stay exact; it counts as one packet. Off by default: it is not memory-bounded
-         * yet. When a peer's FIN arrives while its side is paused, Netty drains that socket's whole
-         * receive queue into the other side's outbound buffer (the {@code EPOLLRDHUP} read-out, see
-         * {@code EpollInterestFix}), past the write-buffer watermarks.
+         * Relays bulk TCP directions with {@code splice(2)} (socket → pipe → socket, no copy into
+         * user space): a direction switches to splicing once a read fills the read size and back to
+         * copying when a splice brings less than 16 KiB. Epoll only; ignored on NIO. Each splice
+         * counts as one packet, with exact bytes; the pipe holds at most one read, so the slow-reader
+         * bound is the same as copying. Off by default: on loopback, copying measured faster (iperf3
+         * 15.9 against 13.5 Gbit/s, benchmarks/RESULTS.md); across a real NIC splicing saves the copy.
          */
         public Builder zeroCopy(boolean zeroCopy) {
             this.zeroCopy = zeroCopy;

@@ -12,8 +12,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
@@ -22,16 +20,12 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 
 /**
- * One proxied TCP flow: the accepted client channel, the backend channel to the real server, and
+ * One proxied TCP flow on Netty channels (the NIO relay; epoll uses {@link EpollTcpFlow}): the accepted client channel, the backend channel to the real server, and
  * the director's {@link Connection}. Both channels share the client's event loop, which is the only
  * thread that touches this object's mutable state (the control thread only calls
  * {@link #sweep(boolean)}, which hops onto the event loop).
  */
-final class TcpFlow {
-    /** Splice only when at least this much waits in the socket; less goes through a buffer. */
-    private static final int SPLICE_MIN = 16 * 1024;
-    /** At most one pipe's worth (64 KiB) per splice. */
-    private static final int SPLICE_MAX = 64 * 1024;
+final class TcpFlow implements RelayFlow {
     private final NatDataplane dp;
     private final ServiceKey key;
     private final InetSocketAddress vip;
@@ -86,13 +80,7 @@ final class TcpFlow {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, dp.connectTimeoutMillis)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, dp.waterMark)
                 .handler(serverSide);
-        ChannelFuture f;
-        if (dp.transparent) {
-            b.option(EpollChannelOption.IP_TRANSPARENT, true).option(ChannelOption.SO_REUSEADDR, true);
-            f = b.connect(conn.destination(), clientAddress);
-        } else {
-            f = b.connect(conn.destination());
-        }
+        ChannelFuture f = b.connect(conn.destination());
         backend = f.channel();
         f.addListener((ChannelFutureListener) this::backendConnected);
     }
@@ -144,10 +132,6 @@ final class TcpFlow {
         private final boolean isClient;
         /** This side stopped reading because the other side's outbound buffer is over the high watermark. */
         private boolean waiting;
-        /** A splice of this side's bytes to the other side is in progress. */
-        private boolean splicing;
-        /** End of stream arrived while a splice was in progress: passed on once the bytes are out. */
-        private boolean eofDeferred;
 
         Side(boolean isClient) {
             this.isClient = isClient;
@@ -201,14 +185,9 @@ final class TcpFlow {
             out.writeAndFlush(buf, out.voidPromise());
             dp.notePending(out);
             if (out.isWritable()) {
-                if (!splicing) {
-                    readMore(isClient);
-                }
+                readMore(isClient);
             } else {
                 waiting = true;
-                if (splicing) {
-                    ctx.channel().config().setAutoRead(false);
-                }
             }
         }
 
@@ -226,14 +205,7 @@ final class TcpFlow {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent && !done && (isClient || ctx.channel() == backend)) {
-                if (splicing) {
-                    // an RDHUP stopped the read side while spliced bytes may still wait in the socket:
-                    // keep reading (Linux lets a half-shut socket deliver its queue), pass the EOF on later
-                    eofDeferred = true;
-                    ctx.channel().read();
-                } else {
-                    halfClosed(isClient);
-                }
+                halfClosed(isClient);
             }
             ctx.fireUserEventTriggered(evt);
         }
@@ -260,58 +232,11 @@ final class TcpFlow {
         }
     }
 
-    /**
-     * Asks one side for more bytes: a splice of exactly the bytes queued in its socket when
-     * zero-copy is on and enough are waiting, otherwise one buffered read.
-     */
+    /** Asks one side for one more buffered read. */
     private void readMore(boolean fromClient) {
-        Side side = fromClient ? clientSide : serverSide;
         Channel src = fromClient ? client : backend;
-        Channel dst = fromClient ? backend : client;
-        if (done || side.splicing || src == null) {
-            return;
-        }
-        int n = dp.zeroCopy ? Fionread.readable(src) : -1;
-        if (side.eofDeferred && n <= 0) {
-            side.eofDeferred = false;
-            halfClosed(fromClient);
-            return;
-        }
-        if (n >= SPLICE_MIN || (side.eofDeferred && n > 0)) {
-            int len = Math.min(n, SPLICE_MAX);
-            side.splicing = true;
-            ChannelFuture f = ((AbstractEpollStreamChannel) src).spliceTo((AbstractEpollStreamChannel) dst, len);
-            src.config().setAutoRead(true); // Netty's splice backpressure toggles auto-read itself
-            // continue after the current read loop has unwound
-            f.addListener((ChannelFutureListener) g -> src.eventLoop().execute(
-                    () -> spliced(fromClient, len, g.isSuccess())));
-            return;
-        }
-        src.read();
-    }
-
-    /** A splice completed: its bytes are in the other side's socket. */
-    private void spliced(boolean fromClient, int len, boolean ok) {
-        Side side = fromClient ? clientSide : serverSide;
-        Channel src = fromClient ? client : backend;
-        Channel dst = fromClient ? backend : client;
-        side.splicing = false;
-        src.config().setAutoRead(false);
-        if (!ok || done) {
-            return;
-        }
-        Connection c = conn;
-        if (fromClient) {
-            c.countIn(1, len);
-        } else {
-            c.countOut(1, len);
-        }
-        c.touch();
-        dp.splicedBytes.add(len);
-        if (dst.isWritable()) {
-            readMore(fromClient);
-        } else {
-            side.waiting = true;
+        if (!done && src != null) {
+            src.read();
         }
     }
 
@@ -406,8 +331,8 @@ final class TcpFlow {
 
     // ------------------------------------------------------------------ control thread
 
-    /** Closes the flow (with a reset) if its connection expired, or its real server is gone under expire_nodest_conn. */
-    void sweep(boolean expireNodestConn) {
+    @Override
+    public void sweep(boolean expireNodestConn) {
         Connection c = conn;
         if (c == null) {
             return;
@@ -426,8 +351,8 @@ final class TcpFlow {
         }
     }
 
-    /** The data plane is closing: reset both sides and drop the connection. */
-    void abort() {
+    @Override
+    public void abort() {
         client.eventLoop().execute(() -> {
             Connection c = conn;
             finish(true);

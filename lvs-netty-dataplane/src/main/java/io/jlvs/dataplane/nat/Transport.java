@@ -38,15 +38,7 @@ public enum Transport {
 
     /** @return an event loop group of {@code threads} threads on this transport */
     public EventLoopGroup newEventLoopGroup(int threads) {
-        return newEventLoopGroup(threads, true);
-    }
-
-    /**
-     * @param withoutRdHup on epoll, keep {@code EPOLLRDHUP} out of the interest sets (see
-     *     {@link EpollInterestFix}); the splice relay still needs it
-     */
-    EventLoopGroup newEventLoopGroup(int threads, boolean withoutRdHup) {
-        IoHandlerFactory factory = this == EPOLL ? new EpollInterestFix(withoutRdHup) : NioIoHandler.newFactory();
+        IoHandlerFactory factory = this == EPOLL ? new EpollInterestFix() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, factory);
     }
 

@@ -1,0 +1,633 @@
+package io.jlvs.dataplane.nat;
+
+import io.jlvs.core.Connection;
+import io.jlvs.core.Protocol;
+import io.jlvs.core.ServiceKey;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.epoll.Native;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
+import io.netty.util.concurrent.Future;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One proxied TCP flow on the native epoll relay: the accepted client socket, the backend socket to
+ * the real server, and the director's {@link Connection}, driven by Netty's epoll event loop without
+ * Netty channels (the per-connection cost of a channel pair is most of a short connection's
+ * system calls; see {@code benchmarks/RESULTS.md}).
+ *
+ * <h2>How it moves bytes</h2>
+ * Both sockets are registered once, edge-triggered, for {@code EPOLLIN | EPOLLOUT | EPOLLRDHUP}
+ * and never modified again (nginx's model): an event only sets the hints {@code readable},
+ * {@code writable} and {@code rdhup} of its socket, and both directions are then pumped. A
+ * direction reads only while nothing of its previous read is waiting for the other socket, so at
+ * most one read (the read size, at most the high write-buffer watermark) is held per direction:
+ * <ul>
+ *   <li><b>copy</b>: {@code recv} into the event loop's scratch buffer and {@code send} at once; a
+ *       remainder the other socket did not take is copied into a pooled buffer until
+ *       {@code EPOLLOUT}. A short read means the socket is drained (no extra {@code EAGAIN} call).</li>
+ *   <li><b>splice</b> (zero-copy, {@link NatDataplane.Builder#zeroCopy}): once a read fills the
+ *       read size, the direction moves bytes socket → pipe → socket with {@code splice(2)} until a
+ *       splice brings less than 16 KiB. The pipe comes from the loop's pool and goes back as soon
+ *       as it is empty. Netty's splice reports both end-of-stream and {@code EAGAIN} as 0; the
+ *       {@code EPOLLRDHUP} hint tells them apart.</li>
+ * </ul>
+ * End of stream passes through as {@code shutdown(SHUT_WR)} once the bytes before it are out; when
+ * the second direction ends, both sockets are closed (orderly). An error on either socket (a
+ * reset) closes the other with {@code SO_LINGER 0}, i.e. a reset. Sockets are closed before their
+ * registration is cancelled, so no {@code EPOLL_CTL_DEL} is needed.
+ *
+ * <p>Threading: everything runs on the flow's event loop; the control thread only calls
+ * {@link #sweep} and {@link #abort}, which hop onto it.
+ */
+final class EpollTcpFlow implements RelayFlow {
+    // Linux epoll bits (the kernel ABI)
+    private static final int EPOLLIN = 0x001;
+    private static final int EPOLLOUT = 0x004;
+    private static final int EPOLLERR = 0x008;
+    private static final int EPOLLHUP = 0x010;
+    private static final int EPOLLRDHUP = 0x2000;
+    private static final int EPOLLET = 1 << 31;
+    private static final EpollIoOps INTEREST = EpollIoOps.valueOf(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+    /** IP_TRANSPARENT / IPV6_TRANSPARENT and their levels (Linux ABI). */
+    private static final int SOL_IP = 0;
+    private static final int IP_TRANSPARENT = 19;
+    private static final int SOL_IPV6 = 41;
+    private static final int IPV6_TRANSPARENT = 75;
+    /** A splice that brings less than this goes back to copying. */
+    private static final int SPLICE_MIN = 16 * 1024;
+    /** Reads per direction per wake-up before the flow yields to the loop's other flows. */
+    private static final int READS_PER_WAKEUP = 16;
+
+    private final NatDataplane dp;
+    private final EpollLoop loop;
+    private final ServiceKey key;
+    private final InetSocketAddress vip;
+    private final InetSocketAddress clientAddress;
+    private final End client;
+    private End backend;
+    private final Pump up = new Pump(true);
+    private final Pump down = new Pump(false);
+    private volatile Connection conn;
+    private int attempts;
+    private volatile boolean connecting;
+    private volatile long connectStartedNanos;
+    private boolean done;
+    private boolean resumeScheduled;
+    private final Runnable resume = this::resume;
+
+    private EpollTcpFlow(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, Socket accepted,
+            InetSocketAddress clientAddress) {
+        this.dp = dp;
+        this.loop = loop;
+        this.key = key;
+        this.vip = vip;
+        this.clientAddress = clientAddress;
+        this.client = new End(accepted, true);
+        client.writable = true;
+    }
+
+    /** A client connected to {@code vip}: schedule it and connect to its real server. Event loop only. */
+    static void accepted(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, Socket accepted,
+            InetSocketAddress from) {
+        new EpollTcpFlow(dp, loop, key, vip, accepted, from).start();
+    }
+
+    private void start() {
+        Optional<Connection> c = dp.director.connect(Protocol.TCP, clientAddress, vip);
+        if (c.isEmpty()) {
+            // no real server (or a dropped packet): the client sees a reset, as after an ICMP unreachable
+            done = true;
+            client.close(true);
+            return;
+        }
+        conn = c.get();
+        try {
+            client.register(); // TCP_NODELAY is inherited from the listening socket
+        } catch (Exception e) {
+            conn.reset(true);
+            finish(true);
+            return;
+        }
+        dp.tcpFlows.add(this);
+        connectBackend();
+    }
+
+    // ------------------------------------------------------------------ backend connection
+
+    private void connectBackend() {
+        attempts++;
+        InetSocketAddress dest = conn.destination();
+        LinuxSocket s;
+        try {
+            s = LinuxSocket.newSocketStream(
+                    dest.getAddress() instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
+        } catch (RuntimeException e) { // no descriptor left (EMFILE): as a failed connect
+            connectFailed();
+            return;
+        }
+        End b = new End(s, false);
+        backend = b;
+        connecting = true;
+        connectStartedNanos = System.nanoTime();
+        try {
+            s.setTcpNoDelay(true);
+            if (dp.transparent) {
+                boolean v4 = clientAddress.getAddress() instanceof Inet4Address;
+                s.setIntOpt(v4 ? SOL_IP : SOL_IPV6, v4 ? IP_TRANSPARENT : IPV6_TRANSPARENT, 1);
+                s.setReuseAddress(true);
+                s.bind(clientAddress);
+            }
+            boolean connectedAtOnce = s.connect(dest);
+            b.register();
+            if (connectedAtOnce) {
+                backendConnected();
+            }
+        } catch (Exception e) {
+            connectFailed();
+        }
+    }
+
+    private void backendConnected() {
+        connecting = false;
+        backend.writable = true;
+        Connection c = conn;
+        c.established();
+        ProxyProtocol pp = dp.proxyProtocol(key, c.realServer().address());
+        if (pp != ProxyProtocol.NONE) {
+            up.pending = ProxyHeader.encode(pp, clientAddress, vip, ByteBufAllocator.DEFAULT);
+        }
+        pumpBoth();
+    }
+
+    /** The backend connection was refused, timed out or could not be made. */
+    private void connectFailed() {
+        connecting = false;
+        if (backend != null) {
+            backend.close(false);
+            backend = null;
+        }
+        if (done) {
+            return;
+        }
+        Connection failed = conn;
+        if (dp.retryOtherRealServer && attempts < dp.maxConnectAttempts && !client.rdhup) {
+            dp.expire(failed);
+            Optional<Connection> again = dp.director.connect(Protocol.TCP, clientAddress, vip);
+            if (again.isPresent()) {
+                conn = again.get();
+                connectBackend();
+                return;
+            }
+        }
+        // kernel NAT: the client's SYN found a dead real server; the client sees a reset
+        failed.reset(false);
+        finish(true);
+    }
+
+    // ------------------------------------------------------------------ events
+
+    private void onEvent(End e, int ev) {
+        if (done || (e != client && e != backend)) {
+            return;
+        }
+        if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+            e.readable = true;
+        }
+        if ((ev & (EPOLLRDHUP | EPOLLHUP)) != 0) {
+            e.rdhup = true;
+        }
+        if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) {
+            e.writable = true;
+        }
+        if (e == backend && connecting) {
+            // the only events of a connecting socket: connected (OUT alone, no SO_ERROR query
+            // needed) or failed (ERR/HUP; finishConnect reads the error)
+            if ((ev & (EPOLLERR | EPOLLHUP)) == 0) {
+                backendConnected();
+                return;
+            }
+            try {
+                e.socket.finishConnect();
+            } catch (IOException x) {
+                // refused, unreachable...
+            }
+            connectFailed();
+            return;
+        }
+        if ((ev & EPOLLERR) != 0 && socketError(e)) {
+            return;
+        }
+        if (!connecting) {
+            pumpBoth(); // a client event while connecting is remembered in the hints
+        }
+    }
+
+    /** @return true when {@code e} has a pending error (a reset): the flow is then reset */
+    private boolean socketError(End e) {
+        int err;
+        try {
+            err = e.socket.getSoError();
+        } catch (IOException x) {
+            err = -1;
+        }
+        if (err == 0) {
+            return false;
+        }
+        failed(e);
+        return true;
+    }
+
+    /** A socket error (a reset, or a write to a closed peer) on {@code e}: pass it on as a reset. */
+    private void failed(End e) {
+        Connection c = conn;
+        if (c != null) {
+            c.reset(e == client);
+        }
+        finish(true);
+    }
+
+    private void resume() {
+        resumeScheduled = false;
+        if (!done && !connecting) {
+            pumpBoth();
+        }
+    }
+
+    private void pumpBoth() {
+        boolean more = pump(up);
+        if (!done) {
+            more |= pump(down);
+        }
+        if (more && !done && !resumeScheduled) {
+            resumeScheduled = true;
+            loop.loop.execute(resume);
+        }
+    }
+
+    // ------------------------------------------------------------------ relay
+
+    /** One direction: client → real server ({@code up}) or back ({@code down}). */
+    private static final class Pump {
+        final boolean fromClient;
+        /** Bytes read but not yet taken by the other socket (copy mode, or the PROXY header). */
+        ByteBuf pending;
+        /** The pipe of a splice in progress, and the bytes still in it. */
+        FileDescriptor[] pipe;
+        int pipeBytes;
+        /** Read through splice(2) rather than recv/send. */
+        boolean splice;
+        /** End of stream read from the source. */
+        boolean eof;
+        /** The end of stream was passed on (shutdown of the destination's output). */
+        boolean shut;
+
+        Pump(boolean fromClient) {
+            this.fromClient = fromClient;
+        }
+
+        boolean hasPending() {
+            return pending != null || pipeBytes > 0;
+        }
+    }
+
+    /** @return true when the direction stopped only because it used its reads for this wake-up */
+    private boolean pump(Pump p) {
+        End src = p.fromClient ? client : backend;
+        End dst = p.fromClient ? backend : client;
+        for (int budget = READS_PER_WAKEUP; ; ) {
+            if (done) {
+                return false;
+            }
+            if (p.hasPending() && (!dst.writable || !flush(p, dst))) {
+                return false;
+            }
+            if (p.eof) {
+                if (!p.shut) {
+                    passEndOfStream(p, dst);
+                }
+                return false;
+            }
+            if (!src.readable) {
+                return false;
+            }
+            if (budget-- == 0) {
+                return true;
+            }
+            if (p.splice ? !spliceOnce(p, src) : !copyOnce(p, src, dst)) {
+                return false;
+            }
+        }
+    }
+
+    /** Sends what waits for {@code dst}. @return true when nothing waits any more */
+    private boolean flush(Pump p, End dst) {
+        try {
+            if (p.pending != null) {
+                ByteBuf b = p.pending;
+                ByteBuffer nio = b.internalNioBuffer(b.readerIndex(), b.readableBytes());
+                b.skipBytes(dst.socket.send(nio, nio.position(), nio.limit()));
+                if (b.isReadable()) {
+                    dst.writable = false;
+                    return false;
+                }
+                b.release();
+                p.pending = null;
+            } else {
+                p.pipeBytes -= Native.splice(p.pipe[0].intValue(), -1, dst.socket.intValue(), -1, p.pipeBytes);
+                if (p.pipeBytes > 0) {
+                    dst.writable = false;
+                    return false;
+                }
+                loop.returnPipe(p.pipe);
+                p.pipe = null;
+            }
+            return true;
+        } catch (IOException e) {
+            failed(dst);
+            return false;
+        }
+    }
+
+    /** One recv into the scratch buffer, sent on at once. @return false when the flow failed */
+    private boolean copyOnce(Pump p, End src, End dst) {
+        int max = dp.readSize;
+        int n;
+        try {
+            n = src.socket.recvAddress(loop.scratchAddress, 0, max);
+        } catch (IOException e) {
+            failed(src);
+            return false;
+        }
+        if (n < 0) {
+            endOfStream(p, src);
+            return true;
+        }
+        if (n == 0) {
+            src.readable = false;
+            return true;
+        }
+        counted(p, n);
+        if (n < max) {
+            // a short read drained the socket: the next edge says when there is more, and after the
+            // peer's FIN (EPOLLRDHUP) nothing can follow, so the end of stream needs no extra recv
+            src.readable = false;
+            if (src.rdhup) {
+                endOfStream(p, src);
+            }
+        }
+        if (dp.zeroCopy && n == max) {
+            p.splice = true; // a bulk stream: splice its next reads
+        }
+        int m;
+        try {
+            m = dst.socket.sendAddress(loop.scratchAddress, 0, n);
+        } catch (IOException e) {
+            failed(dst);
+            return false;
+        }
+        if (m < n) {
+            p.pending = ByteBufAllocator.DEFAULT.directBuffer(n - m).writeBytes(loop.scratch, m, n - m);
+            dst.writable = false;
+            dp.notePending(n - m);
+        }
+        return true;
+    }
+
+    /** One splice from the source into the direction's pipe; the loop flushes it. @return false when the flow failed */
+    private boolean spliceOnce(Pump p, End src) {
+        int n;
+        try {
+            if (p.pipe == null) {
+                p.pipe = loop.takePipe();
+            }
+            n = Native.splice(src.socket.intValue(), -1, p.pipe[1].intValue(), -1, dp.readSize);
+        } catch (IOException e) {
+            failed(src);
+            return false;
+        }
+        if (n == 0) {
+            // 0 is both end of stream and EAGAIN here: after EPOLLRDHUP it can only be the end
+            loop.returnPipe(p.pipe);
+            p.pipe = null;
+            if (src.rdhup) {
+                endOfStream(p, src);
+            } else {
+                src.readable = false;
+            }
+            return true;
+        }
+        counted(p, n);
+        dp.splicedBytes.add(n);
+        p.pipeBytes = n;
+        dp.notePending(n);
+        if (n < SPLICE_MIN) {
+            p.splice = false;
+        }
+        return true;
+    }
+
+    private void counted(Pump p, int n) {
+        Connection c = conn;
+        if (p.fromClient) {
+            c.countIn(1, n);
+        } else {
+            c.countOut(1, n);
+        }
+        c.touch();
+    }
+
+    private void endOfStream(Pump p, End src) {
+        p.eof = true;
+        src.readable = false;
+        if (p.fromClient) {
+            conn.clientClosed();
+        } else {
+            conn.serverClosed();
+        }
+    }
+
+    /** Everything before the end of stream is out: shut {@code dst}'s output, or close both when the other way ended too. */
+    private void passEndOfStream(Pump p, End dst) {
+        Pump other = p == up ? down : up;
+        if (other.eof && !other.hasPending()) {
+            finish(false); // both ways done: closing sends the last FINs (nothing is left unread)
+            return;
+        }
+        try {
+            dst.socket.shutdown(false, true);
+        } catch (IOException e) {
+            failed(dst);
+            return;
+        }
+        p.shut = true;
+    }
+
+    // ------------------------------------------------------------------ the end
+
+    /** Ends the flow: both sockets closed (reset when {@code abort}); the connection told so. */
+    private void finish(boolean abort) {
+        if (done) {
+            return;
+        }
+        done = true;
+        release(up);
+        release(down);
+        Connection c = conn;
+        if (c != null) {
+            c.close();
+            dp.tcpFlows.remove(this);
+        }
+        client.close(abort);
+        if (backend != null) {
+            backend.close(abort);
+        }
+    }
+
+    private void release(Pump p) {
+        if (p.pending != null) {
+            p.pending.release();
+            p.pending = null;
+        }
+        if (p.pipe != null) {
+            if (p.pipeBytes == 0) {
+                loop.returnPipe(p.pipe);
+            } else {
+                EpollLoop.closePipe(p.pipe);
+            }
+            p.pipe = null;
+            p.pipeBytes = 0;
+        }
+    }
+
+    // ------------------------------------------------------------------ control thread
+
+    @Override
+    public void sweep(boolean expireNodestConn) {
+        Connection c = conn;
+        if (c == null) {
+            return;
+        }
+        boolean nodest = expireNodestConn && !c.realServer().isAvailable();
+        if (c.isExpired() || nodest || connectTimedOut()) {
+            onLoop(() -> {
+                if (conn != c || done) {
+                    return;
+                }
+                if (connectTimedOut()) {
+                    connectFailed();
+                    return;
+                }
+                if (nodest) {
+                    dp.expire(c);
+                }
+                finish(true);
+            });
+        }
+    }
+
+    private boolean connectTimedOut() {
+        return connecting && System.nanoTime() - connectStartedNanos > TimeUnit.MILLISECONDS.toNanos(dp.connectTimeoutMillis);
+    }
+
+    @Override
+    public void abort() {
+        onLoop(() -> {
+            Connection c = conn;
+            finish(true);
+            if (c != null) {
+                dp.expire(c);
+            }
+        });
+    }
+
+    private void onLoop(Runnable r) {
+        try {
+            loop.loop.execute(r);
+        } catch (RejectedExecutionException shuttingDown) {
+            // the loop closes every registration itself (End.close)
+        }
+    }
+
+    // ------------------------------------------------------------------ sockets
+
+    /** One socket of the flow, registered with the event loop. */
+    private final class End implements EpollIoHandle {
+        final Socket socket;
+        final boolean isClient;
+        IoRegistration registration;
+        /** Hints from edge-triggered events, cleared when a call finds the socket drained or full. */
+        boolean readable;
+        boolean writable;
+        /** The peer's FIN has arrived: a read that finds nothing means end of stream. */
+        boolean rdhup;
+
+        End(Socket socket, boolean isClient) {
+            this.socket = socket;
+            this.isClient = isClient;
+        }
+
+        void register() throws Exception {
+            Future<IoRegistration> f = loop.loop.register(this); // on the loop: done at once
+            if (!f.isSuccess()) {
+                throw new IOException("cannot register with the event loop", f.cause());
+            }
+            registration = f.getNow();
+            registration.submit(INTEREST);
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return socket;
+        }
+
+        @Override
+        public void handle(IoRegistration r, IoEvent event) {
+            onEvent(this, ((EpollIoEvent) event).ops().value());
+        }
+
+        /** Closes the socket (with a reset when {@code reset}), then drops the registration. */
+        void close(boolean reset) {
+            if (socket.isOpen()) {
+                if (reset) {
+                    try {
+                        socket.setSoLinger(0);
+                    } catch (IOException ignored) {
+                        // closing anyway
+                    }
+                }
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // nothing more to do
+                }
+            }
+            if (registration != null) {
+                registration.cancel(); // the descriptor is closed: no EPOLL_CTL_DEL needed
+            }
+        }
+
+        /** The event loop is shutting down and closes its registrations. */
+        @Override
+        public void close() {
+            if (!done) {
+                finish(true);
+            }
+        }
+    }
+}

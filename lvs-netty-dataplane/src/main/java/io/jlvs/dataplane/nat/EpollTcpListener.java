@@ -1,0 +1,143 @@
+package io.jlvs.dataplane.nat;
+
+import io.jlvs.core.ServiceKey;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.NativeInetAddress;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A TCP service's listening socket on one epoll event loop. Every event loop of the data plane has
+ * its own, bound to the same address with {@code SO_REUSEPORT}: the kernel spreads new connections
+ * over the loops, and each flow lives on the loop that accepted it, with no hand-off between
+ * threads. Level-triggered, so an accept burst can stop after a bounded number of connections.
+ */
+final class EpollTcpListener implements EpollIoHandle {
+    private static final System.Logger LOG = System.getLogger(EpollTcpListener.class.getName());
+    /** Connections accepted per wake-up before the loop serves its flows again. */
+    private static final int ACCEPTS_PER_WAKEUP = 64;
+    /** How long accepting pauses after an error such as running out of descriptors. */
+    private static final long ERROR_PAUSE_MILLIS = 50;
+
+    private final NatDataplane dp;
+    private final EpollLoop loop;
+    private final ServiceKey key;
+    private final InetSocketAddress vip;
+    private final LinuxSocket socket;
+    /** Netty's native address encoding: length, address bytes, scope, port. */
+    private final byte[] address = new byte[26];
+    private IoRegistration registration;
+    private long lastErrorLog;
+
+    private EpollTcpListener(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, LinuxSocket socket) {
+        this.dp = dp;
+        this.loop = loop;
+        this.key = key;
+        this.vip = vip;
+        this.socket = socket;
+    }
+
+    /** Binds and registers a listener on {@code loop}. Control thread. */
+    static EpollTcpListener open(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip,
+            InetSocketAddress at, int backlog) throws IOException, InterruptedException {
+        LinuxSocket s = LinuxSocket.newSocketStream(
+                at.getAddress() instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
+        EpollTcpListener l = new EpollTcpListener(dp, loop, key, vip, s);
+        try {
+            s.setReuseAddress(true);
+            s.setReusePort(true);
+            s.setTcpNoDelay(true); // accepted sockets inherit it: one setsockopt less per connection
+            s.bind(at);
+            s.listen(backlog);
+            loop.loop.submit(() -> {
+                l.registration = loop.loop.register(l).getNow();
+                l.registration.submit(EpollIoOps.EPOLLIN);
+                return null;
+            }).get(5, TimeUnit.SECONDS);
+        } catch (IOException | ExecutionException | java.util.concurrent.TimeoutException e) {
+            s.close();
+            throw e instanceof IOException io ? io : new IOException("cannot register the listener of " + key, e);
+        }
+        return l;
+    }
+
+    /** @return the bound address (the port chosen when bound to port 0) */
+    InetSocketAddress localAddress() {
+        return socket.localAddress();
+    }
+
+    @Override
+    public FileDescriptor fd() {
+        return socket;
+    }
+
+    @Override
+    public void handle(IoRegistration r, IoEvent event) {
+        for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+            int fd;
+            try {
+                fd = socket.accept(address);
+            } catch (IOException e) {
+                acceptFailed(e);
+                return;
+            }
+            if (fd < 0) {
+                return; // EAGAIN: the backlog is empty
+            }
+            InetSocketAddress from = NativeInetAddress.address(address, 1, address[0]);
+            EpollTcpFlow.accepted(dp, loop, key, vip, LinuxSocket.newSocket(fd), from);
+        }
+    }
+
+    /**
+     * accept(2) failed (EMFILE, ENFILE, ENOBUFS...): the connection stays in the backlog, so a
+     * level-triggered listener would spin. Stop listening for a moment and log at most once a second.
+     */
+    private void acceptFailed(IOException e) {
+        long now = System.nanoTime();
+        if (now - lastErrorLog > TimeUnit.SECONDS.toNanos(1)) {
+            lastErrorLog = now;
+            LOG.log(System.Logger.Level.WARNING, "accept on " + key + " failed: " + e.getMessage()
+                    + " (pausing " + ERROR_PAUSE_MILLIS + " ms)");
+        }
+        registration.submit(EpollIoOps.EPOLLET);
+        loop.loop.schedule(() -> {
+            if (registration.isValid()) {
+                registration.submit(EpollIoOps.EPOLLIN);
+            }
+        }, ERROR_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops listening (connections waiting in this socket's backlog are reset). Control thread. */
+    void unbind() {
+        try {
+            loop.loop.submit(this::close).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            close();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (socket.isOpen()) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
+        }
+        if (registration != null) {
+            registration.cancel();
+        }
+    }
+}
