@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # jlvs NAT vs HAProxy (mode tcp) vs direct, in one run, alternating, on loopback.
 #
-#   benchmarks/harness/nat-vs-haproxy.sh [seconds-per-run] [jlvs-threads]   (defaults 10, 2)
+#   benchmarks/harness/nat-vs-haproxy.sh [seconds-per-run] [threads]   (defaults 10, 1)
+#
+# threads: event-loop threads of jlvs and HAProxy's nbthread alike (the same CPU budget).
 #
 # Needs nginx-light, haproxy, wrk and iperf3 from Debian's packages
 # (apt-get install -y nginx-light haproxy wrk iperf3) and a built tree
@@ -10,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DUR=${1:-10}
-THREADS=${2:-2}
+THREADS=${2:-1}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 missing=""
 for tool in nginx haproxy wrk iperf3 curl; do command -v $tool >/dev/null || missing="$missing $tool"; done
@@ -47,10 +49,10 @@ nginx -c "$WORK/nginx.conf" -p "$WORK" & PIDS+=($!)
 # --- iperf3 server on 127.0.0.1:15201
 iperf3 -s -B 127.0.0.1 -p 15201 >/dev/null 2>&1 & PIDS+=($!)
 
-# --- HAProxy, mode tcp, 1 thread: :18081 -> nginx, :15202 -> iperf3
+# --- HAProxy, mode tcp, THREADS threads: :18081 -> nginx, :15202 -> iperf3
 cat > "$WORK/haproxy.cfg" <<CONF
 global
-  nbthread 1
+  nbthread $THREADS
   maxconn 9000   # fds = 2 x maxconn + extra; the hard limit here is 20000
 defaults
   mode tcp

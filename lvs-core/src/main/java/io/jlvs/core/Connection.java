@@ -134,6 +134,11 @@ public final class Connection implements AutoCloseable {
     }
 
     static int ipv4(InetAddress a) {
+        if (a instanceof Inet4Address) {
+            // OpenJDK's Inet4Address.hashCode() is the address itself; getAddress() would copy it
+            // into a new array on every lookup (ConnectionTest pins this down)
+            return a.hashCode();
+        }
         byte[] b = a.getAddress();
         return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
     }
