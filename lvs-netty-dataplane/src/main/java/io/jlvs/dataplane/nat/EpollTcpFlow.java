@@ -186,14 +186,12 @@ final class EpollTcpFlow implements RelayFlow {
             return;
         }
         Connection failed = conn;
-        if (dp.retryOtherRealServer && attempts < dp.maxConnectAttempts && !client.rdhup) {
-            dp.expire(failed);
-            Optional<Connection> again = dp.director.connect(Protocol.TCP, clientAddress, vip);
-            if (again.isPresent()) {
-                conn = again.get();
-                connectBackend();
-                return;
-            }
+        Optional<Connection> again = client.rdhup ? Optional.empty()
+                : dp.rescheduleAfterFailedConnect(failed, attempts, clientAddress, vip);
+        if (again.isPresent()) {
+            conn = again.get();
+            connectBackend();
+            return;
         }
         // kernel NAT: the client's SYN found a dead real server; the client sees a reset
         failed.reset(false);

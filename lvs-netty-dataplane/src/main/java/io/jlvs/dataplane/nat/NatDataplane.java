@@ -398,6 +398,21 @@ public final class NatDataplane implements AutoCloseable {
         director.expire(c);
     }
 
+    /**
+     * A backend connection failed after {@code attempts} attempts: with
+     * {@link Builder#retryOtherRealServer}, expire it and schedule the client again.
+     *
+     * @return the new connection, or empty when the client is to be reset (as with kernel NAT)
+     */
+    Optional<Connection> rescheduleAfterFailedConnect(Connection failed, int attempts, InetSocketAddress client,
+            InetSocketAddress vip) {
+        if (!retryOtherRealServer || attempts >= maxConnectAttempts) {
+            return Optional.empty();
+        }
+        expire(failed);
+        return director.connect(Protocol.TCP, client, vip);
+    }
+
     // ------------------------------------------------------------------ close
 
     /**

@@ -92,14 +92,12 @@ final class TcpFlow implements RelayFlow {
         }
         if (!f.isSuccess()) {
             Connection failed = conn;
-            if (dp.retryOtherRealServer && attempts < dp.maxConnectAttempts && client.isActive()) {
-                dp.expire(failed);
-                Optional<Connection> again = dp.director.connect(Protocol.TCP, clientAddress, vip);
-                if (again.isPresent()) {
-                    conn = again.get();
-                    connectBackend();
-                    return;
-                }
+            Optional<Connection> again = client.isActive()
+                    ? dp.rescheduleAfterFailedConnect(failed, attempts, clientAddress, vip) : Optional.empty();
+            if (again.isPresent()) {
+                conn = again.get();
+                connectBackend();
+                return;
             }
             // kernel NAT: the client's SYN found a dead real server; the client sees a reset
             failed.reset(false);
