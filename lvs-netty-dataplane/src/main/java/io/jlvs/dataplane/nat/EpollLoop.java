@@ -27,6 +27,11 @@ final class EpollLoop {
     final ByteBuf scratch;
     final int scratchSize;
     private final ArrayDeque<FileDescriptor[]> pipes = new ArrayDeque<>();
+    /**
+     * Open flows on this loop. Written only by the loop's thread (so {@code ++} is safe), read by
+     * the other loops' listeners to even out SO_REUSEPORT's hash spread.
+     */
+    private volatile int flows;
 
     EpollLoop(IoEventLoop loop, int scratchSize) {
         this.loop = loop;
@@ -59,6 +64,22 @@ final class EpollLoop {
                 // nothing to do about a failed close of a pipe end
             }
         }
+    }
+
+    int flows() {
+        return flows;
+    }
+
+    /** A flow started on this loop. Loop thread only. */
+    @SuppressWarnings("NonAtomicOperationOnVolatileField") // single writer
+    void flowStarted() {
+        flows++;
+    }
+
+    /** A flow of this loop ended. Loop thread only. */
+    @SuppressWarnings("NonAtomicOperationOnVolatileField") // single writer
+    void flowEnded() {
+        flows--;
     }
 
     /** Closes the pooled pipes (the loop is shutting down). */

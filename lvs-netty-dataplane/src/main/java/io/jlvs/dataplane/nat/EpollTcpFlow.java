@@ -125,6 +125,7 @@ final class EpollTcpFlow implements RelayFlow {
             return;
         }
         dp.tcpFlows.add(this);
+        loop.flowStarted();
         connectBackend();
     }
 
@@ -489,7 +490,9 @@ final class EpollTcpFlow implements RelayFlow {
         Connection c = conn;
         if (c != null) {
             c.close();
-            dp.tcpFlows.remove(this);
+            if (dp.tcpFlows.remove(this)) {
+                loop.flowEnded();
+            }
         }
         client.close(abort);
         if (backend != null) {

@@ -95,7 +95,13 @@ final class EpollTcpListener implements EpollIoHandle {
                 return; // EAGAIN: the backlog is empty
             }
             InetSocketAddress from = NativeInetAddress.address(address, 1, address[0]);
-            EpollTcpFlow.accepted(dp, loop, key, vip, LinuxSocket.newSocket(fd), from);
+            LinuxSocket accepted = LinuxSocket.newSocket(fd);
+            EpollLoop target = dp.loopFor(loop);
+            if (target == loop) {
+                EpollTcpFlow.accepted(dp, loop, key, vip, accepted, from);
+            } else {
+                target.loop.execute(() -> EpollTcpFlow.accepted(dp, target, key, vip, accepted, from));
+            }
         }
     }
 

@@ -385,6 +385,29 @@ public final class NatDataplane implements AutoCloseable {
         }
     }
 
+    /**
+     * The loop a connection accepted on {@code accepting} should live on. SO_REUSEPORT spreads
+     * connections by a hash of their addresses, which leaves long-lived flows unevenly spread (50
+     * keep-alive connections on 2 loops split 21/29 as often as not); a loop that holds clearly
+     * more flows than the least loaded one hands the new flow over. Balanced loops keep their own,
+     * so short connections pay no hand-off.
+     */
+    EpollLoop loopFor(EpollLoop accepting) {
+        EpollLoop least = accepting;
+        for (EpollLoop l : epollLoops) {
+            if (l.flows() < least.flows()) {
+                least = l;
+            }
+        }
+        int mine = accepting.flows();
+        return mine - least.flows() > Math.max(2, mine / 8) ? least : accepting;
+    }
+
+    /** @return the open TCP flows of each event loop of the native relay (empty on NIO); for tests */
+    int[] loopFlowCounts() {
+        return epollLoops.stream().mapToInt(EpollLoop::flows).toArray();
+    }
+
     /** Runs the expiry sweep now (tests; the control thread runs it every refresh interval). */
     public void sweepNow() {
         try {
