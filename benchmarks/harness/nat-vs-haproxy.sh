@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # jlvs NAT vs HAProxy (mode tcp) vs direct, in one run, alternating, on loopback.
 #
-#   benchmarks/harness/nat-vs-haproxy.sh [seconds-per-run] [threads]   (defaults 10, 1)
+#   benchmarks/harness/nat-vs-haproxy.sh [seconds-per-run] [threads] [pairs]   (defaults 10, 1, 3)
 #
 # threads: event-loop threads of jlvs and HAProxy's nbthread alike (the same CPU budget).
+# pairs: alternating HAProxy/jlvs runs per row; medians are reported.
 #
 # Needs nginx-light, haproxy, wrk and iperf3 from Debian's packages
 # (apt-get install -y nginx-light haproxy wrk iperf3) and a built tree
 # (mvn -B -q package -DskipTests). Everything listens on 127.0.0.1 only and stops by itself.
-# Prints one table: requests/s (or Gbit/s), p99 latency, and the jlvs/HAProxy ratio per row.
+# Prints one table: median requests/s (or Gbit/s), median p99 latency, every run, and the
+# median jlvs/HAProxy ratio per row.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DUR=${1:-10}
 THREADS=${2:-1}
+PAIRS=${3:-3}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 missing=""
 for tool in nginx haproxy wrk iperf3 curl; do command -v $tool >/dev/null || missing="$missing $tool"; done
@@ -107,28 +110,60 @@ wrk_run() { # target path conns extra-header
   echo "$rps $bps $p99"
 }
 
-printf '%-34s %-8s %14s %14s %10s\n' case target result transfer p99
-declare -A R
+# JIT warm-up: a JVM serves its first connections through the interpreter; give jlvs 5 s of each
+# small row first, as a server that has been running (not reported)
+wrk -t1 -c50 -d5s "http://127.0.0.1:${PORT[jlvs]}/small" >/dev/null 2>&1
+wrk -t1 -c50 -d5s -H "Connection: close" "http://127.0.0.1:${PORT[jlvs]}/small" >/dev/null 2>&1
+
+# wrk's p99 in ms, whatever unit it printed
+to_ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else if (v ~ /s$/) printf "%.3f", v*1000; else print v }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# Each row: direct once, then PAIRS alternating HAProxy/jlvs pairs; the table shows the median of
+# each target over its runs, and the median of the per-pair ratios (robust to one noisy run).
+printf '%-20s %-8s %16s %10s   %s\n' case target "median" "p99 ms" "runs"
 for case in small-keepalive small-newconn big; do
-  for target in direct haproxy jlvs haproxy jlvs; do   # alternate; the last pair is kept
-    case $case in
-      small-keepalive) res=$(wrk_run $target small 50 "") ;;
-      small-newconn)   res=$(wrk_run $target small 50 "Connection: close") ;;
-      big)             res=$(wrk_run $target big 8 "") ;;
-    esac
-    R[$case,$target]="$res"
+  declare -A RUNS=() P99=()
+  ratios=""
+  for i in $(seq 0 "$PAIRS"); do
+    for target in direct haproxy jlvs; do
+      [ "$i" = 0 ] && [ "$target" != direct ] && continue
+      [ "$i" != 0 ] && [ "$target" = direct ] && continue
+      case $case in
+        small-keepalive) res=$(wrk_run $target small 50 "") ;;
+        small-newconn)   res=$(wrk_run $target small 50 "Connection: close") ;;
+        big)             res=$(wrk_run $target big 8 "") ;;
+      esac
+      read -r rps _ p99 <<<"$res"
+      RUNS[$target]="${RUNS[$target]:-} $rps"
+      P99[$target]="${P99[$target]:-} $(to_ms "$p99")"
+    done
+    if [ "$i" != 0 ]; then
+      h=$(awk '{print $NF}' <<<"${RUNS[haproxy]}"); j=$(awk '{print $NF}' <<<"${RUNS[jlvs]}")
+      ratios="$ratios $(awk -v a="$j" -v b="$h" 'BEGIN{printf "%.3f", a/b}')"
+    fi
   done
   for target in direct haproxy jlvs; do
-    read -r rps bps p99 <<<"${R[$case,$target]}"
-    printf '%-34s %-8s %14s %14s %10s\n' "$case" "$target" "$rps req/s" "$bps" "$p99"
+    printf '%-20s %-8s %12s r/s %10s   %s\n' "$case" "$target" "$(median <<<"${RUNS[$target]:-}")" \
+      "$(median <<<"${P99[$target]:-}")" "${RUNS[$target]# }"
   done
-  read -r hr _ hp <<<"${R[$case,haproxy]}"
-  read -r jr _ jp <<<"${R[$case,jlvs]}"
-  printf '%-34s %-8s %14s\n' "$case" "ratio" "$(awk -v a="$jr" -v b="$hr" 'BEGIN{printf "%.2fx", a/b}')"
+  printf '%-20s %-8s %15sx %10s   %s\n' "$case" "ratio" "$(median <<<"$ratios")" "" "${ratios# }"
+done
+declare -A BULKRUNS=()
+ratios=""
+for i in $(seq 0 "$PAIRS"); do
+  for target in direct haproxy jlvs; do
+    [ "$i" = 0 ] && [ "$target" != direct ] && continue
+    [ "$i" != 0 ] && [ "$target" = direct ] && continue
+    g=$(iperf3 -c 127.0.0.1 -p "${BULK[$target]}" -t "$DUR" -f g 2>/dev/null | awk '/receiver/ {print $(NF-2)}')
+    BULKRUNS[$target]="${BULKRUNS[$target]:-} $g"
+  done
+  if [ "$i" != 0 ]; then
+    h=$(awk '{print $NF}' <<<"${BULKRUNS[haproxy]}"); j=$(awk '{print $NF}' <<<"${BULKRUNS[jlvs]}")
+    ratios="$ratios $(awk -v a="$j" -v b="$h" 'BEGIN{printf "%.3f", a/b}')"
+  fi
 done
 for target in direct haproxy jlvs; do
-  g=$(iperf3 -c 127.0.0.1 -p "${BULK[$target]}" -t "$DUR" -f g 2>/dev/null | awk '/receiver/ {print $(NF-2)}')
-  R[bulk,$target]=$g
-  printf '%-34s %-8s %14s\n' "iperf3 bulk" "$target" "$g Gbit/s"
+  printf '%-20s %-8s %11s Gb/s %10s   %s\n' "iperf3-bulk" "$target" "$(median <<<"${BULKRUNS[$target]:-}")" "" "${BULKRUNS[$target]# }"
 done
-printf '%-34s %-8s %14s\n' "iperf3 bulk" "ratio" "$(awk -v a="${R[bulk,jlvs]}" -v b="${R[bulk,haproxy]}" 'BEGIN{printf "%.2fx", a/b}')"
+printf '%-20s %-8s %15sx %10s   %s\n' "iperf3-bulk" "ratio" "$(median <<<"$ratios")" "" "${ratios# }"

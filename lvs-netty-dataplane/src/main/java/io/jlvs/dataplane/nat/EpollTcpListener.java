@@ -100,7 +100,19 @@ final class EpollTcpListener implements EpollIoHandle {
             if (target == loop) {
                 EpollTcpFlow.accepted(dp, loop, key, vip, accepted, from);
             } else {
-                target.loop.execute(() -> EpollTcpFlow.accepted(dp, target, key, vip, accepted, from));
+                handOver(target, accepted, from);
+            }
+        }
+    }
+
+    private void handOver(EpollLoop target, LinuxSocket accepted, InetSocketAddress from) {
+        try {
+            target.loop.execute(() -> EpollTcpFlow.accepted(dp, target, key, vip, accepted, from));
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            try {
+                accepted.close();
+            } catch (IOException ignored) {
+                // the data plane is closing anyway
             }
         }
     }

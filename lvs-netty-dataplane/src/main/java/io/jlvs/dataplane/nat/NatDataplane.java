@@ -288,8 +288,8 @@ public final class NatDataplane implements AutoCloseable {
         }
         for (Map.Entry<ServiceKey, Listener> e : listeners.entrySet()) {
             if (!wanted.containsKey(e.getKey())) {
+                unbind(e.getValue()); // first: once boundAddress() is empty, nothing listens any more
                 listeners.remove(e.getKey());
-                unbind(e.getValue());
             }
         }
         for (ServiceKey key : wanted.keySet()) {
