@@ -344,6 +344,28 @@ class TcpRelayTest {
     }
 
     @Test
+    void retryKeepsTheBytesAClientSentBeforeTheFailedConnect() throws Exception {
+        // the client writes at once, so the proxy usually reads those bytes while connecting to the
+        // dead real server (the epoll relay's early start); the retry must deliver every one of them
+        InetSocketAddress vip = freeAddress();
+        InetSocketAddress dead = freeAddress();
+        TcpServer live = server(TcpServer.echo());
+        ServiceKey key = tcpService(director, vip, "rr");
+        addMasq(director, key, live.address(), 1);
+        addMasq(director, key, dead, 1); // newest first: rr tries the dead one first, then alternates
+        nat = configure(NatDataplane.builder(director)).workerThreads(1).retryOtherRealServer(true).maxConnectAttempts(2).start();
+        for (int i = 0; i < 10; i++) {
+            byte[] request = random(5000, 10 + i);
+            try (Socket c = new Socket(vip.getAddress(), vip.getPort())) {
+                c.setSoTimeout(3000);
+                c.getOutputStream().write(request);
+                assertArrayEquals(request, readFully(c.getInputStream(), request.length), "flow " + i);
+            }
+        }
+        assertEquals(10, live.count.get());
+    }
+
+    @Test
     void slowReaderKeepsTheProxyWithinTheWatermarks() throws Exception {
         InetSocketAddress vip = freeAddress();
         int total = 24 * 1024 * 1024;
