@@ -89,6 +89,8 @@ final class EpollTcpFlow implements RelayFlow {
     private volatile long connectStartedNanos;
     /** {@link #tryEarlyStart} read the client's FIN before the backend connection was up. */
     private boolean clientEofBeforeConnect;
+    /** Client bytes {@link #tryEarlyStart} read before the backend connection was confirmed. */
+    private int earlyBytes;
     private boolean done;
     private boolean resumeScheduled;
     private final Runnable resume = this::resume;
@@ -198,7 +200,7 @@ final class EpollTcpFlow implements RelayFlow {
             clientEofBeforeConnect = true;
             return;
         }
-        counted(up, n);
+        earlyBytes = n; // counted once a connection to a real server is up: a retry may send them elsewhere
         int m;
         try {
             m = backend.socket.sendAddress(loop.scratchAddress, 0, n);
@@ -222,6 +224,10 @@ final class EpollTcpFlow implements RelayFlow {
         backend.writable = true;
         Connection c = conn;
         c.established();
+        if (earlyBytes > 0) {
+            counted(up, earlyBytes);
+            earlyBytes = 0;
+        }
         if (clientEofBeforeConnect) {
             clientEofBeforeConnect = false;
             c.clientClosed();

@@ -363,6 +363,12 @@ class TcpRelayTest {
             }
         }
         assertEquals(10, live.count.get());
+        assertEquals(10L * 5000, director.service(key).orElseThrow().stats().raw().inBytes(),
+                "every client byte counted once, on the connection that delivered it");
+        for (RealServer r : director.service(key).orElseThrow().realServers()) {
+            long expected = r.address().equals(dead) ? 0 : 10L * 5000;
+            assertEquals(expected, r.stats().raw().inBytes(), "bytes of " + r.address());
+        }
     }
 
     @Test
