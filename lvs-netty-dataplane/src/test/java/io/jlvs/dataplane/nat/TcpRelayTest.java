@@ -36,8 +36,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The TCP relay suite; subclasses run it on NIO and with splice. This class runs it on epoll with
- * buffers.
+ * The TCP relay suite; subclasses run it on NIO (Netty channels) and with splice. This class runs it
+ * on epoll: the native relay ({@link EpollTcpFlow}), copying.
  */
 @ExtendWith(LeakCheck.class)
 class TcpRelayTest {
