@@ -56,6 +56,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #sweep} and {@link #abort}, which hop onto it.
  */
 final class EpollTcpFlow implements RelayFlow {
+    private static final System.Logger LOG = System.getLogger(EpollTcpFlow.class.getName());
     // Linux epoll bits (the kernel ABI)
     private static final int EPOLLIN = 0x001;
     private static final int EPOLLOUT = 0x004;
@@ -106,10 +107,26 @@ final class EpollTcpFlow implements RelayFlow {
         client.writable = true;
     }
 
-    /** A client connected to {@code vip}: schedule it and connect to its real server. Event loop only. */
-    static void accepted(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, Socket accepted,
+    /**
+     * A client connected to {@code vip}: schedule it and connect to its real server. Event loop only.
+     *
+     * @return false when setting the flow up failed unexpectedly (logged; the client is reset)
+     */
+    static boolean accepted(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, Socket accepted,
             InetSocketAddress from) {
-        new EpollTcpFlow(dp, loop, key, vip, accepted, from).start();
+        EpollTcpFlow f = new EpollTcpFlow(dp, loop, key, vip, accepted, from);
+        try {
+            f.start();
+            return true;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "TCP flow from " + from + " could not start; reset", e);
+            Connection c = f.conn;
+            if (c != null) {
+                c.reset(true);
+            }
+            f.finish(true);
+            return false;
+        }
     }
 
     private void start() {
@@ -188,7 +205,7 @@ final class EpollTcpFlow implements RelayFlow {
         int n;
         try {
             n = client.socket.recvAddress(loop.scratchAddress, 0, dp.readSize);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             failed(client);
             return;
         }
@@ -204,7 +221,7 @@ final class EpollTcpFlow implements RelayFlow {
         int m;
         try {
             m = backend.socket.sendAddress(loop.scratchAddress, 0, n);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             m = -1;
         }
         if (m < n) {
@@ -286,7 +303,7 @@ final class EpollTcpFlow implements RelayFlow {
             }
             try {
                 e.socket.finishConnect();
-            } catch (IOException x) {
+            } catch (IOException | RuntimeException x) {
                 // refused, unreachable...
             }
             connectFailed();
@@ -305,7 +322,7 @@ final class EpollTcpFlow implements RelayFlow {
         int err;
         try {
             err = e.socket.getSoError();
-        } catch (IOException x) {
+        } catch (IOException | RuntimeException x) {
             err = -1;
         }
         if (err == 0) {
@@ -420,7 +437,7 @@ final class EpollTcpFlow implements RelayFlow {
                 p.pipe = null;
             }
             return true;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             failed(dst);
             return false;
         }
@@ -432,7 +449,7 @@ final class EpollTcpFlow implements RelayFlow {
         int n;
         try {
             n = src.socket.recvAddress(loop.scratchAddress, 0, max);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             failed(src);
             return false;
         }
@@ -459,7 +476,7 @@ final class EpollTcpFlow implements RelayFlow {
         int m;
         try {
             m = dst.socket.sendAddress(loop.scratchAddress, 0, n);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             failed(dst);
             return false;
         }
@@ -479,7 +496,7 @@ final class EpollTcpFlow implements RelayFlow {
                 p.pipe = loop.takePipe();
             }
             n = Native.splice(src.socket.intValue(), -1, p.pipe[1].intValue(), -1, dp.readSize);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             failed(src);
             return false;
         }
@@ -533,7 +550,7 @@ final class EpollTcpFlow implements RelayFlow {
         }
         try {
             dst.socket.shutdown(false, true);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             failed(dst);
             return;
         }
@@ -662,7 +679,18 @@ final class EpollTcpFlow implements RelayFlow {
 
         @Override
         public void handle(IoRegistration r, IoEvent event) {
-            onEvent(this, ((EpollIoEvent) event).ops().value());
+            try {
+                onEvent(this, ((EpollIoEvent) event).ops().value());
+            } catch (RuntimeException e) {
+                // nothing may escape into the event loop: Netty would drop the rest of this batch
+                // of (edge-triggered) events and pause the loop for a second
+                LOG.log(System.Logger.Level.WARNING, "TCP flow from " + clientAddress + " failed; reset", e);
+                Connection c = conn;
+                if (c != null) {
+                    c.reset(isClient);
+                }
+                finish(true);
+            }
         }
 
         /** Closes the socket (with a reset when {@code reset}), then drops the registration. */
@@ -671,13 +699,13 @@ final class EpollTcpFlow implements RelayFlow {
                 if (reset) {
                     try {
                         socket.setSoLinger(0);
-                    } catch (IOException ignored) {
+                    } catch (IOException | RuntimeException ignored) {
                         // closing anyway
                     }
                 }
                 try {
                     socket.close();
-                } catch (IOException ignored) {
+                } catch (IOException | RuntimeException ignored) {
                     // nothing more to do
                 }
             }

@@ -87,7 +87,7 @@ final class EpollTcpListener implements EpollIoHandle {
             int fd;
             try {
                 fd = socket.accept(address);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 acceptFailed(e);
                 return;
             }
@@ -97,10 +97,10 @@ final class EpollTcpListener implements EpollIoHandle {
             InetSocketAddress from = NativeInetAddress.address(address, 1, address[0]);
             LinuxSocket accepted = LinuxSocket.newSocket(fd);
             EpollLoop target = dp.loopFor(loop);
-            if (target == loop) {
-                EpollTcpFlow.accepted(dp, loop, key, vip, accepted, from);
-            } else {
+            if (target != loop) {
                 handOver(target, accepted, from);
+            } else if (!EpollTcpFlow.accepted(dp, loop, key, vip, accepted, from)) {
+                return; // logged by the flow; the next connections wait for the next wake-up
             }
         }
     }
@@ -121,7 +121,7 @@ final class EpollTcpListener implements EpollIoHandle {
      * accept(2) failed (EMFILE, ENFILE, ENOBUFS...): the connection stays in the backlog, so a
      * level-triggered listener would spin. Stop listening for a moment and log at most once a second.
      */
-    private void acceptFailed(IOException e) {
+    private void acceptFailed(Exception e) {
         long now = System.nanoTime();
         if (now - lastErrorLog > TimeUnit.SECONDS.toNanos(1)) {
             lastErrorLog = now;
