@@ -475,7 +475,16 @@ final class EpollTcpFlow implements RelayFlow {
         }
         int m;
         try {
-            m = dst.socket.sendAddress(loop.scratchAddress, 0, n);
+            if (p.eof && loop.more.available()) {
+                // the end of stream follows at once: let the FIN ride on these bytes
+                m = loop.more.sendMore(dst.socket.intValue(), loop.scratchAddress, n);
+                if (m < 0) {
+                    failed(dst);
+                    return false;
+                }
+            } else {
+                m = dst.socket.sendAddress(loop.scratchAddress, 0, n);
+            }
         } catch (IOException | RuntimeException e) {
             failed(dst);
             return false;
