@@ -18,6 +18,7 @@ import java.lang.invoke.VarHandle;
  * FIN, no ACK of the data before it), which is kernel time on both ends of every short connection.
  * One instance per event loop: the errno capture segment is reused and is not thread-safe.
  */
+@SuppressWarnings("restricted") // FFM downcalls; the data plane runs with --enable-native-access, as Netty's JNI needs
 final class MoreSender {
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_MORE = 0x8000;
@@ -38,7 +39,7 @@ final class MoreSender {
                             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
                     Linker.Option.captureCallState("errno"));
             errno = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException | LinkageError e) {
             // native access denied (--illegal-native-access=deny) or no libc send: plain sends, a FIN of its own
             send = null;
         }

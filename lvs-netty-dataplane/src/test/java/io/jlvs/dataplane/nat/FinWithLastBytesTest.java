@@ -145,6 +145,7 @@ class FinWithLastBytesTest {
         return got.toByteArray();
     }
 
+    @SuppressWarnings("restricted") // FFM downcall; tests run with --enable-native-access
     private static int tcpInfoInt(LinuxSocket s, long offset) {
         Linker linker = Linker.nativeLinker();
         MethodHandle getsockopt = linker.downcallHandle(linker.defaultLookup().find("getsockopt").orElseThrow(),
