@@ -217,6 +217,34 @@ class ConnectionLifecycleTest {
     }
 
     @Test
+    void anEntryMadeWhileTheTableWasEmptyStillExpiresWithinASecond() {
+        // sweeps of an empty table are skipped (an idle director does no work); the entry that
+        // follows must still be seen by the partial sweeps, every bucket within a second
+        Director small = Director.builder().ticker(ticker).timerThread(false).maxConnections(1000)
+                .schedulers(SchedulerRegistry.of(new Rotating.Provider())).build();
+        try {
+            small.addService(ServiceConfig.builder(SVC).scheduler("rot").build());
+            small.addRealServer(SVC, RealServerConfig.builder(RS1).method(ForwardingMethod.MASQ).build());
+            for (int i = 0; i < 25; i++) { // 2.5 s of 100 ms timer runs over an empty table
+                ticker.advanceNanos(100_000_000L);
+                small.runTimers();
+            }
+            Connection c = small.connect(Protocol.TCP, new InetSocketAddress("172.25.0.100", 40000), VIP).orElseThrow();
+            assertEquals(ConnectionState.SYN_RECV, c.state()); // 60 s
+            long ms = 0;
+            while (!c.isExpired() && ms < 62_000) {
+                ticker.advanceNanos(100_000_000L);
+                ms += 100;
+                small.runTimers();
+            }
+            assertTrue(c.isExpired(), "never expired");
+            assertTrue(ms > 60_000 && ms <= 61_000, "expired after " + ms + " ms, timeout 60 s");
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
     void onlySynCreatesUnlessSloppyTcp() {
         RealServer rs = setUp(ForwardingMethod.ROUTE);
         InetSocketAddress client = new InetSocketAddress("172.25.0.100", 40000);
