@@ -26,8 +26,8 @@ final class EpollLoop {
     /** The same memory as a Netty buffer, to copy a partly sent remainder out of. */
     final ByteBuf scratch;
     final int scratchSize;
-    /** send(2) with MSG_MORE, for the last bytes before an end of stream. */
-    final MoreSender more = new MoreSender();
+    /** The relay's socket system calls (this loop's errno capture and address scratch). */
+    final Syscalls sys = new Syscalls();
     private final ArrayDeque<FileDescriptor[]> pipes = new ArrayDeque<>();
     /**
      * Open flows on this loop. Written only by the loop's thread (so {@code ++} is safe), read by

@@ -10,17 +10,12 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
-import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.epoll.Native;
-import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.FileDescriptor;
-import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
 
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +91,7 @@ final class EpollTcpFlow implements RelayFlow {
     private boolean resumeScheduled;
     private final Runnable resume = this::resume;
 
-    private EpollTcpFlow(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, Socket accepted,
+    private EpollTcpFlow(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, FlowSocket accepted,
             InetSocketAddress clientAddress) {
         this.dp = dp;
         this.loop = loop;
@@ -112,7 +107,7 @@ final class EpollTcpFlow implements RelayFlow {
      *
      * @return false when setting the flow up failed unexpectedly (logged; the client is reset)
      */
-    static boolean accepted(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, Socket accepted,
+    static boolean accepted(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, FlowSocket accepted,
             InetSocketAddress from) {
         EpollTcpFlow f = new EpollTcpFlow(dp, loop, key, vip, accepted, from);
         try {
@@ -150,16 +145,30 @@ final class EpollTcpFlow implements RelayFlow {
         connectBackend();
     }
 
+    /**
+     * Spreads flows in {@code dp.tcpFlows} by the client socket's descriptor (unique among open
+     * flows, fixed for the flow's life): an identity hash would be generated and stored in the
+     * object header on every new flow, a slow VM call. Equality stays identity.
+     */
+    @Override
+    public int hashCode() {
+        return client.socket.intValue() * 0x9E3779B9;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
     // ------------------------------------------------------------------ backend connection
 
     private void connectBackend() {
         attempts++;
         InetSocketAddress dest = conn.destination();
-        LinuxSocket s;
+        FlowSocket s;
         try {
-            s = LinuxSocket.newSocketStream(
-                    dest.getAddress() instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
-        } catch (RuntimeException e) { // no descriptor left (EMFILE): as a failed connect
+            s = FlowSocket.openFor(dest, loop.sys);
+        } catch (IOException | RuntimeException e) { // no descriptor left (EMFILE): as a failed connect
             connectFailed();
             return;
         }
@@ -168,11 +177,11 @@ final class EpollTcpFlow implements RelayFlow {
         connecting = true;
         connectStartedNanos = System.nanoTime();
         try {
-            s.setTcpNoDelay(true);
+            s.setTcpNoDelay();
             if (dp.transparent) {
-                boolean v4 = clientAddress.getAddress() instanceof Inet4Address;
+                boolean v4 = clientAddress.getAddress() instanceof java.net.Inet4Address;
                 s.setIntOpt(v4 ? SOL_IP : SOL_IPV6, v4 ? IP_TRANSPARENT : IPV6_TRANSPARENT, 1);
-                s.setReuseAddress(true);
+                s.setReuseAddress();
                 s.bind(clientAddress);
             }
             boolean connectedAtOnce = s.connect(dest);
@@ -204,7 +213,7 @@ final class EpollTcpFlow implements RelayFlow {
         }
         int n;
         try {
-            n = client.socket.recvAddress(loop.scratchAddress, 0, dp.readSize);
+            n = client.socket.recv(loop.scratchAddress, dp.readSize);
         } catch (IOException | RuntimeException e) {
             failed(client);
             return;
@@ -220,7 +229,7 @@ final class EpollTcpFlow implements RelayFlow {
         earlyBytes = n; // counted once a connection to a real server is up: a retry may send them elsewhere
         int m;
         try {
-            m = backend.socket.sendAddress(loop.scratchAddress, 0, n);
+            m = backend.socket.send(loop.scratchAddress, n);
         } catch (IOException | RuntimeException e) {
             m = -1;
         }
@@ -296,17 +305,12 @@ final class EpollTcpFlow implements RelayFlow {
         }
         if (e == backend && connecting) {
             // the only events of a connecting socket: connected (OUT alone, no SO_ERROR query
-            // needed) or failed (ERR/HUP; finishConnect reads the error)
+            // needed) or failed (ERR/HUP; closing the socket drops its error)
             if ((ev & (EPOLLERR | EPOLLHUP)) == 0) {
                 backendConnected();
                 return;
             }
-            try {
-                e.socket.finishConnect();
-            } catch (IOException | RuntimeException x) {
-                // refused, unreachable...
-            }
-            connectFailed();
+            connectFailed(); // refused, unreachable... (close() drops the pending error)
             return;
         }
         if ((ev & EPOLLERR) != 0 && socketError(e)) {
@@ -321,7 +325,7 @@ final class EpollTcpFlow implements RelayFlow {
     private boolean socketError(End e) {
         int err;
         try {
-            err = e.socket.getSoError();
+            err = e.socket.pendingError();
         } catch (IOException | RuntimeException x) {
             err = -1;
         }
@@ -419,8 +423,7 @@ final class EpollTcpFlow implements RelayFlow {
         try {
             if (p.pending != null) {
                 ByteBuf b = p.pending;
-                ByteBuffer nio = b.internalNioBuffer(b.readerIndex(), b.readableBytes());
-                b.skipBytes(dst.socket.send(nio, nio.position(), nio.limit()));
+                b.skipBytes(dst.socket.send(address(b), b.readableBytes()));
                 if (b.isReadable()) {
                     dst.writable = false;
                     return false;
@@ -443,12 +446,21 @@ final class EpollTcpFlow implements RelayFlow {
         }
     }
 
+    /** @return the native address of {@code b}'s readable bytes (pooled buffers are direct) */
+    private static long address(ByteBuf b) {
+        if (b.hasMemoryAddress()) {
+            return b.memoryAddress() + b.readerIndex();
+        }
+        java.nio.ByteBuffer nio = b.internalNioBuffer(b.readerIndex(), b.readableBytes());
+        return java.lang.foreign.MemorySegment.ofBuffer(nio).address();
+    }
+
     /** One recv into the scratch buffer, sent on at once. @return false when the flow failed */
     private boolean copyOnce(Pump p, End src, End dst) {
         int max = dp.readSize;
         int n;
         try {
-            n = src.socket.recvAddress(loop.scratchAddress, 0, max);
+            n = src.socket.recv(loop.scratchAddress, max);
         } catch (IOException | RuntimeException e) {
             failed(src);
             return false;
@@ -475,16 +487,8 @@ final class EpollTcpFlow implements RelayFlow {
         }
         int m;
         try {
-            if (p.eof && loop.more.available()) {
-                // the end of stream follows at once: let the FIN ride on these bytes
-                m = loop.more.sendMore(dst.socket.intValue(), loop.scratchAddress, n);
-                if (m < 0) {
-                    failed(dst);
-                    return false;
-                }
-            } else {
-                m = dst.socket.sendAddress(loop.scratchAddress, 0, n);
-            }
+            // when the end of stream follows at once, the FIN rides on these bytes
+            m = p.eof ? dst.socket.sendMore(loop.scratchAddress, n) : dst.socket.send(loop.scratchAddress, n);
         } catch (IOException | RuntimeException e) {
             failed(dst);
             return false;
@@ -558,7 +562,7 @@ final class EpollTcpFlow implements RelayFlow {
             return;
         }
         try {
-            dst.socket.shutdown(false, true);
+            dst.socket.shutdownOutput();
         } catch (IOException | RuntimeException e) {
             failed(dst);
             return;
@@ -658,7 +662,7 @@ final class EpollTcpFlow implements RelayFlow {
 
     /** One socket of the flow, registered with the event loop. */
     private final class End implements EpollIoHandle {
-        final Socket socket;
+        final FlowSocket socket;
         final boolean isClient;
         IoRegistration registration;
         /** Hints from edge-triggered events, cleared when a call finds the socket drained or full. */
@@ -667,7 +671,7 @@ final class EpollTcpFlow implements RelayFlow {
         /** The peer's FIN has arrived: a read that finds nothing means end of stream. */
         boolean rdhup;
 
-        End(Socket socket, boolean isClient) {
+        End(FlowSocket socket, boolean isClient) {
             this.socket = socket;
             this.isClient = isClient;
         }
@@ -707,7 +711,7 @@ final class EpollTcpFlow implements RelayFlow {
             if (socket.isOpen()) {
                 if (reset) {
                     try {
-                        socket.setSoLinger(0);
+                        socket.lingerZero();
                     } catch (IOException | RuntimeException ignored) {
                         // closing anyway
                     }

@@ -34,25 +34,29 @@ final class EpollTcpListener implements EpollIoHandle {
     private final ServiceKey key;
     private final InetSocketAddress vip;
     private final LinuxSocket socket;
+    /** The listener's (and so its connections') address family. */
+    private final boolean ipv6;
     /** Netty's native address encoding: length, address bytes, scope, port. */
     private final byte[] address = new byte[26];
     private IoRegistration registration;
     private long lastErrorLog;
 
-    private EpollTcpListener(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, LinuxSocket socket) {
+    private EpollTcpListener(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip, LinuxSocket socket,
+            boolean ipv6) {
         this.dp = dp;
         this.loop = loop;
         this.key = key;
         this.vip = vip;
         this.socket = socket;
+        this.ipv6 = ipv6;
     }
 
     /** Binds and registers a listener on {@code loop}. Control thread. */
     static EpollTcpListener open(NatDataplane dp, EpollLoop loop, ServiceKey key, InetSocketAddress vip,
             InetSocketAddress at, int backlog) throws IOException, InterruptedException {
-        LinuxSocket s = LinuxSocket.newSocketStream(
-                at.getAddress() instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
-        EpollTcpListener l = new EpollTcpListener(dp, loop, key, vip, s);
+        boolean ipv6 = !(at.getAddress() instanceof Inet4Address);
+        LinuxSocket s = LinuxSocket.newSocketStream(ipv6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET);
+        EpollTcpListener l = new EpollTcpListener(dp, loop, key, vip, s, ipv6);
         try {
             s.setReuseAddress(true);
             s.setReusePort(true);
@@ -95,22 +99,22 @@ final class EpollTcpListener implements EpollIoHandle {
                 return; // EAGAIN: the backlog is empty
             }
             InetSocketAddress from = NativeInetAddress.address(address, 1, address[0]);
-            LinuxSocket accepted = LinuxSocket.newSocket(fd);
             EpollLoop target = dp.loopFor(loop);
             if (target != loop) {
-                handOver(target, accepted, from);
-            } else if (!EpollTcpFlow.accepted(dp, loop, key, vip, accepted, from)) {
+                handOver(target, fd, from);
+            } else if (!EpollTcpFlow.accepted(dp, loop, key, vip, FlowSocket.accepted(fd, ipv6, loop.sys), from)) {
                 return; // logged by the flow; the next connections wait for the next wake-up
             }
         }
     }
 
-    private void handOver(EpollLoop target, LinuxSocket accepted, InetSocketAddress from) {
+    /** Moves a new connection to a less loaded loop: the socket is wrapped there, with that loop's system calls. */
+    private void handOver(EpollLoop target, int fd, InetSocketAddress from) {
         try {
-            target.loop.execute(() -> EpollTcpFlow.accepted(dp, target, key, vip, accepted, from));
+            target.loop.execute(() -> EpollTcpFlow.accepted(dp, target, key, vip, FlowSocket.accepted(fd, ipv6, target.sys), from));
         } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
             try {
-                accepted.close();
+                new FileDescriptor(fd).close();
             } catch (IOException ignored) {
                 // the data plane is closing anyway
             }

@@ -26,14 +26,18 @@ public enum Transport {
     /** Java NIO, portable. */
     NIO;
 
-    /** @return epoll when the native library loads, otherwise NIO */
+    /**
+     * @return epoll when Netty's native library loads and the relay's FFM system calls link (both
+     *     need native access), otherwise NIO
+     */
     public static Transport best() {
-        return Epoll.isAvailable() ? EPOLL : NIO;
+        return epollUnavailabilityCause() == null ? EPOLL : NIO;
     }
 
     /** @return why epoll is unavailable, or {@code null} when it is available */
     public static Throwable epollUnavailabilityCause() {
-        return Epoll.unavailabilityCause();
+        Throwable cause = Epoll.unavailabilityCause();
+        return cause != null ? cause : Syscalls.unavailabilityCause();
     }
 
     /** @return an event loop group of {@code threads} threads on this transport */

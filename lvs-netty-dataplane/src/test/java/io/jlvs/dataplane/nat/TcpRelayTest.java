@@ -124,6 +124,43 @@ class TcpRelayTest {
     }
 
     @Test
+    void relaysOverIpv6ByteExact() throws Exception {
+        java.net.InetAddress v6 = java.net.InetAddress.getByName("::1");
+        InetSocketAddress vip;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, v6)) {
+            vip = new InetSocketAddress(v6, probe.getLocalPort());
+        } catch (IOException e) {
+            throw new AssertionError("this test needs the IPv6 loopback address ::1: " + e, e);
+        }
+        TcpServer rs = new TcpServer(v6, TcpServer.echo());
+        closeables.add(rs);
+        ServiceKey key = tcpService(director, vip, "rr");
+        addMasq(director, key, rs.address(), 1);
+        nat = configure(NatDataplane.builder(director)).workerThreads(1).start();
+        assertEquals(expectedTransport(), nat.transport());
+
+        byte[] payload = random(256 * 1024 + 3, 6);
+        try (Socket c = new Socket(vip.getAddress(), vip.getPort())) {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    c.getOutputStream().write(payload);
+                    c.shutdownOutput();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            InputStream in = c.getInputStream();
+            assertArrayEquals(payload, readFully(in, payload.length));
+            assertEquals(-1, in.read(), "the server's FIN comes through");
+            writer.get(5, TimeUnit.SECONDS);
+        }
+        settleAfterTimeWait();
+        StatsSnapshot s = director.service(key).orElseThrow().stats().raw();
+        assertEquals(payload.length, s.inBytes());
+        assertEquals(payload.length, s.outBytes());
+    }
+
+    @Test
     void roundRobinSpreadsFlowsAndCountersSettle() throws Exception {
         InetSocketAddress vip = freeAddress();
         ServiceKey key = tcpService(director, vip, "rr");
