@@ -89,17 +89,8 @@ class TcpRelayTest {
         assertEquals(0, director.connectionCount());
     }
 
-    @Test
-    void echoesRandomPayloadsByteExactBothWays() throws Exception {
-        InetSocketAddress vip = freeAddress();
-        TcpServer rs = server(TcpServer.echo());
-        ServiceKey key = tcpService(director, vip, "rr");
-        addMasq(director, key, rs.address(), 1);
-        nat = configure(NatDataplane.builder(director)).workerThreads(2).start();
-        assertEquals(expectedTransport(), nat.transport());
-        assertEquals(vip, nat.boundAddress(key).orElseThrow());
-
-        byte[] payload = random(3 * 1024 * 1024 + 17, 1);
+    /** Sends {@code payload} and a FIN through {@code vip} to an echo server; the same bytes and a FIN come back. */
+    private static void echoThrough(InetSocketAddress vip, byte[] payload) throws Exception {
         try (Socket c = new Socket(vip.getAddress(), vip.getPort())) {
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                 try {
@@ -114,6 +105,20 @@ class TcpRelayTest {
             assertEquals(-1, in.read(), "the server's FIN comes through");
             writer.get(5, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void echoesRandomPayloadsByteExactBothWays() throws Exception {
+        InetSocketAddress vip = freeAddress();
+        TcpServer rs = server(TcpServer.echo());
+        ServiceKey key = tcpService(director, vip, "rr");
+        addMasq(director, key, rs.address(), 1);
+        nat = configure(NatDataplane.builder(director)).workerThreads(2).start();
+        assertEquals(expectedTransport(), nat.transport());
+        assertEquals(vip, nat.boundAddress(key).orElseThrow());
+
+        byte[] payload = random(3 * 1024 * 1024 + 17, 1);
+        echoThrough(vip, payload);
         settleAfterTimeWait();
         StatsSnapshot s = director.service(key).orElseThrow().stats().raw();
         assertEquals(1, s.connections());
@@ -140,20 +145,7 @@ class TcpRelayTest {
         assertEquals(expectedTransport(), nat.transport());
 
         byte[] payload = random(256 * 1024 + 3, 6);
-        try (Socket c = new Socket(vip.getAddress(), vip.getPort())) {
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    c.getOutputStream().write(payload);
-                    c.shutdownOutput();
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            InputStream in = c.getInputStream();
-            assertArrayEquals(payload, readFully(in, payload.length));
-            assertEquals(-1, in.read(), "the server's FIN comes through");
-            writer.get(5, TimeUnit.SECONDS);
-        }
+        echoThrough(vip, payload);
         settleAfterTimeWait();
         StatsSnapshot s = director.service(key).orElseThrow().stats().raw();
         assertEquals(payload.length, s.inBytes());
