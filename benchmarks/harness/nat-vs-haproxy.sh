@@ -5,6 +5,7 @@
 #
 # threads: event-loop threads of jlvs and HAProxy's nbthread alike (the same CPU budget).
 # pairs: alternating HAProxy/jlvs runs per row; medians are reported.
+# JLVS_OPTS (environment): more lvsadm --serve options for jlvs, e.g. JLVS_OPTS="--busy-poll 200".
 #
 # Needs nginx-light, haproxy, wrk and iperf3 from Debian's packages
 # (apt-get install -y nginx-light haproxy wrk iperf3) and a built tree
@@ -78,7 +79,7 @@ cat > "$WORK/jlvs.rules" <<CONF
 -A -t 127.0.0.1:15203 -s rr
 -a -t 127.0.0.1:15203 -r 127.0.0.1:15201 -m
 CONF
-"$JAVA" -XX:+UseParallelGC -jar lvs-examples/target/lvsadm.jar --serve "$WORK/jlvs.rules" --threads "$THREADS" > "$WORK/jlvs.log" 2>&1 & PIDS+=($!)
+"$JAVA" -XX:+UseParallelGC -jar lvs-examples/target/lvsadm.jar --serve "$WORK/jlvs.rules" --threads "$THREADS" ${JLVS_OPTS:-} > "$WORK/jlvs.log" 2>&1 & PIDS+=($!)
 sleep 3
 
 declare -A PORT=([direct]=18080 [haproxy]=18081 [jlvs]=18082)

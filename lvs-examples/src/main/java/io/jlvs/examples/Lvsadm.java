@@ -28,9 +28,10 @@ import java.util.function.Supplier;
  * lvsadm -R &lt; rules          restore the rules from standard input, then print the -Ln table
  * lvsadm --shell             read ipvsadm commands line by line (prompt "lvsadm&gt; " on a terminal)
  * lvsadm --demo             the seed guide's NAT experiment on loopback (see {@link Demo})
- * lvsadm --serve RULES [--threads N]
+ * lvsadm --serve RULES [--threads N] [--busy-poll MICROS]
  *                            restore RULES (-R format) and carry their TCP/UDP masquerading
- *                            services for real (NAT data plane) until interrupted
+ *                            services for real (NAT data plane) until interrupted; N event-loop
+ *                            threads, MICROS of busy polling before an idle loop sleeps (0: none)
  * </pre>
  *
  * Exit statuses are ipvsadm's: 0 success, 1 refused by the director ("kernel"), 2 option error.
@@ -75,10 +76,22 @@ public final class Lvsadm {
             }
             if (args.length >= 1 && args[0].equals("--serve")) {
                 int threads = 0;
-                if (args.length == 4 && args[2].equals("--threads") && args[3].matches("[1-9][0-9]{0,2}")) {
-                    threads = Integer.parseInt(args[3]);
-                } else if (args.length != 2) {
-                    error(err, "usage: lvsadm --serve RULES [--threads N]  (RULES in ipvsadm -R format, N event-loop threads)");
+                int busyPollMicros = 0;
+                boolean ok = args.length >= 2 && args.length % 2 == 0;
+                for (int i = 2; ok && i < args.length; i += 2) {
+                    String value = args[i + 1];
+                    if (args[i].equals("--threads") && value.matches("[1-9][0-9]{0,2}")) {
+                        threads = Integer.parseInt(value);
+                    } else if (args[i].equals("--busy-poll") && value.matches("[0-9]{1,7}")
+                            && Integer.parseInt(value) <= 1_000_000) {
+                        busyPollMicros = Integer.parseInt(value);
+                    } else {
+                        ok = false;
+                    }
+                }
+                if (!ok) {
+                    error(err, "usage: lvsadm --serve RULES [--threads N] [--busy-poll MICROS]  (RULES in ipvsadm -R"
+                            + " format, N event-loop threads, MICROS 0-1000000 of polling before an idle event loop sleeps)");
                     return IpvsadmException.PARSE_ERROR;
                 }
                 CountDownLatch stop = new CountDownLatch(1);
@@ -92,7 +105,7 @@ public final class Lvsadm {
                     }
                 }, "lvsadm-stop"));
                 try {
-                    return serve(director, Path.of(args[1]), threads, out, err, stop);
+                    return serve(director, Path.of(args[1]), threads, busyPollMicros, out, err, stop);
                 } finally {
                     finished.countDown();
                 }
@@ -138,7 +151,7 @@ public final class Lvsadm {
      * Restores the rules and serves them through the NAT data plane until {@code stop} opens (the
      * JVM's shutdown on Ctrl-C or SIGTERM), then prints the {@code -Ln --stats} table.
      */
-    static int serve(Director director, Path rules, int threads, PrintStream out, PrintStream err,
+    static int serve(Director director, Path rules, int threads, int busyPollMicros, PrintStream out, PrintStream err,
             CountDownLatch stop) {
         int status;
         try (Reader in = Files.newBufferedReader(rules)) {
@@ -154,6 +167,7 @@ public final class Lvsadm {
         if (threads > 0) {
             builder.workerThreads(threads);
         }
+        builder.busyPoll(java.time.Duration.ofNanos(busyPollMicros * 1000L));
         try (NatDataplane nat = builder.start()) {
             out.println("serving " + rules + " over " + nat.transport() + "; interrupt (Ctrl-C) to stop");
             out.flush();

@@ -66,6 +66,21 @@ class LvsadmTest {
     }
 
     @Test
+    void serveOptionsAreChecked() {
+        for (String[] args : new String[][] {
+                {"--serve"}, {"--serve", "r", "--threads"}, {"--serve", "r", "--threads", "0"},
+                {"--serve", "r", "--busy-poll", "1000001"}, {"--serve", "r", "--busy-poll", "-5"},
+                {"--serve", "r", "--threads", "2", "--spin", "5"}}) {
+            Run r = run("", false, args);
+            assertEquals(2, r.status, String.join(" ", args));
+            assertTrue(r.err.startsWith("ipvsadm: usage: lvsadm --serve RULES [--threads N] [--busy-poll MICROS]"), r.err);
+        }
+        Run missing = run("", false, "--serve", "/nonexistent/rules", "--busy-poll", "50", "--threads", "2");
+        assertEquals(1, missing.status, "options in either order, then the rules file is read");
+        assertTrue(missing.err.startsWith("ipvsadm: cannot read /nonexistent/rules"), missing.err);
+    }
+
+    @Test
     void restoreTheSeedRulesAndList() throws Exception {
         String rules = Files.readString(Path.of("rules/seed-nat.rules"));
         Run r = run(rules, false, "-R");

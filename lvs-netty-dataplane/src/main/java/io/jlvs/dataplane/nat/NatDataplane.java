@@ -164,7 +164,7 @@ public final class NatDataplane implements AutoCloseable {
         Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> rs = new HashMap<>();
         b.realServerProxyProtocol.forEach((k, v) -> rs.put(k, Map.copyOf(v)));
         this.realServerProxyProtocol = Map.copyOf(rs);
-        this.group = transport.newEventLoopGroup(b.workerThreads);
+        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos);
         if (transport == Transport.EPOLL) {
             for (io.netty.util.concurrent.EventExecutor e : group) {
                 epollLoops.add(new EpollLoop((io.netty.channel.IoEventLoop) e, SCRATCH_SIZE));
@@ -486,6 +486,7 @@ public final class NatDataplane implements AutoCloseable {
         private int highWaterMark = 64 * 1024;
         private boolean transparent;
         private boolean zeroCopy;
+        private long busyPollNanos;
 
         private Builder(Director director) {
             this.director = Objects.requireNonNull(director, "director");
@@ -602,6 +603,26 @@ public final class NatDataplane implements AutoCloseable {
          */
         public Builder zeroCopy(boolean zeroCopy) {
             this.zeroCopy = zeroCopy;
+            return this;
+        }
+
+        /**
+         * Busy polling, off by default (like HAProxy's {@code busy-polling}, which is off by default
+         * too): an epoll event loop that runs out of events keeps polling without blocking for up to
+         * {@code window}, yielding its CPU between polls, before it sleeps in {@code epoll_wait}. A
+         * loop that is awake needs no wake-up, so the clients and real servers that send to it
+         * (and, on one machine, pay for waking it: a cross-CPU interrupt per sleep) do less work.
+         * It costs CPU whenever traffic pauses for less than the window: measured in
+         * benchmarks/RESULTS.md. Ignored on NIO.
+         *
+         * @param window how long to poll before sleeping; zero turns busy polling off
+         * @throws IllegalArgumentException when negative or longer than a second
+         */
+        public Builder busyPoll(Duration window) {
+            if (window.isNegative() || window.compareTo(Duration.ofSeconds(1)) > 0) {
+                throw new IllegalArgumentException("busyPoll must be between 0 and 1 s: " + window);
+            }
+            this.busyPollNanos = window.toNanos();
             return this;
         }
 

@@ -42,7 +42,16 @@ public enum Transport {
 
     /** @return an event loop group of {@code threads} threads on this transport */
     public EventLoopGroup newEventLoopGroup(int threads) {
-        IoHandlerFactory factory = this == EPOLL ? new EpollInterestFix() : NioIoHandler.newFactory();
+        return newEventLoopGroup(threads, 0);
+    }
+
+    /**
+     * @param busyPollNanos epoll only: how long a loop polls without blocking after its last event
+     *     ({@link NatDataplane.Builder#busyPoll}); 0 blocks at once
+     * @return an event loop group of {@code threads} threads on this transport
+     */
+    public EventLoopGroup newEventLoopGroup(int threads, long busyPollNanos) {
+        IoHandlerFactory factory = this == EPOLL ? new EpollHandlerFactory(busyPollNanos) : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, factory);
     }
 

@@ -225,7 +225,7 @@ class TcpRelayTest {
     @Test
     void halfClosedClientStillGetsALargeResponseItReadsLate() throws Exception {
         // the client's EOF empties its channel's epoll interest set; the response then fills the
-        // client socket, so the proxy needs EPOLLOUT again (Netty 4.2.18 lost it: EpollInterestFix)
+        // client socket, so the proxy needs EPOLLOUT again (Netty 4.2.18 lost it: EpollHandlerFactory)
         InetSocketAddress vip = freeAddress();
         byte[] response = random(4 * 1024 * 1024, 4);
         TcpServer rs = server(s -> {

@@ -11,9 +11,10 @@ import io.netty.channel.epoll.EpollIoOps;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 
 /**
- * Keeps Netty 4.2.18's epoll channels from losing {@code EPOLLOUT} (used by the UDP relay's
- * channels and by every Netty channel on the data plane's event loops; the native TCP relay,
- * {@link EpollTcpFlow}, never submits an empty set).
+ * The data plane's epoll handlers: Netty's, with optional busy polling
+ * ({@link NatDataplane.Builder#busyPoll}), and kept from losing {@code EPOLLOUT} (used by the UDP
+ * relay's channels and by every Netty channel on the data plane's event loops; the native TCP
+ * relay, {@link EpollTcpFlow}, never submits an empty set).
  *
  * <p>When a channel's interest set becomes empty, {@code EpollIoHandler}'s registration removes the
  * descriptor from the epoll set ({@code EPOLL_CTL_DEL}) but keeps its state "added"; the next
@@ -29,8 +30,14 @@ import io.netty.util.concurrent.ThreadAwareExecutor;
  * did; only {@code EPOLLERR}/{@code EPOLLHUP}, which epoll reports regardless, can wake it), and
  * later interests are valid {@code EPOLL_CTL_MOD}s.
  */
-final class EpollInterestFix implements IoHandlerFactory {
+final class EpollHandlerFactory implements IoHandlerFactory {
     private final IoHandlerFactory delegate = EpollIoHandler.newFactory();
+    private final long busyPollNanos;
+
+    /** @param busyPollNanos how long a loop polls without blocking after its last event (0: not at all) */
+    EpollHandlerFactory(long busyPollNanos) {
+        this.busyPollNanos = busyPollNanos;
+    }
 
     @Override
     public IoHandler newHandler(ThreadAwareExecutor executor) {
@@ -43,6 +50,18 @@ final class EpollInterestFix implements IoHandlerFactory {
 
             @Override
             public int run(IoHandlerContext context) {
+                if (busyPollNanos > 0 && context.canBlock()) {
+                    // busy polling: epoll_wait(0) until events come or the window ends; yielding
+                    // between polls leaves the CPU to any thread that wants it
+                    long deadline = System.nanoTime() + busyPollNanos;
+                    do {
+                        int handled = h.run(NOW);
+                        if (handled > 0) {
+                            return handled;
+                        }
+                        Thread.yield();
+                    } while (context.canBlock() && System.nanoTime() - deadline < 0);
+                }
                 return h.run(context);
             }
 
@@ -72,6 +91,24 @@ final class EpollInterestFix implements IoHandlerFactory {
             }
         };
     }
+
+    /** Asks the epoll handler for a poll that does not block ({@code epoll_wait} with timeout 0). */
+    private static final IoHandlerContext NOW = new IoHandlerContext() {
+        @Override
+        public boolean canBlock() {
+            return false;
+        }
+
+        @Override
+        public long delayNanos(long currentTimeNanos) {
+            return 0;
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return -1;
+        }
+    };
 
     @Override
     public boolean isChangingThreadSupported() {
