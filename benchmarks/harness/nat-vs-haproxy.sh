@@ -5,7 +5,8 @@
 #
 # threads: event-loop threads of jlvs and HAProxy's nbthread alike (the same CPU budget).
 # pairs: alternating HAProxy/jlvs runs per row; medians are reported.
-# JLVS_OPTS (environment): more lvsadm --serve options for jlvs, e.g. JLVS_OPTS="--busy-poll 200".
+# JLVS_OPTS (environment): more lvsadm --serve options for jlvs, e.g. JLVS_OPTS="--busy-poll 200";
+# HAPROXY_GLOBAL (environment): more lines for HAProxy's global section, e.g. HAPROXY_GLOBAL="busy-polling".
 #
 # Needs nginx-light, haproxy, wrk and iperf3 from Debian's packages
 # (apt-get install -y nginx-light haproxy wrk iperf3) and a built tree
@@ -29,7 +30,7 @@ fi
 WORK=$(mktemp -d /tmp/jlvs-harness.XXXXXX)
 chmod 755 "$WORK"   # nginx workers run as www-data
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
+cleanup() { for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 # --- nginx: the real server (128-byte and 1 MiB files) on 127.0.0.1:18080
@@ -57,6 +58,7 @@ iperf3 -s -B 127.0.0.1 -p 15201 >/dev/null 2>&1 & PIDS+=($!)
 cat > "$WORK/haproxy.cfg" <<CONF
 global
   nbthread $THREADS
+  ${HAPROXY_GLOBAL:-}
   maxconn 9000   # fds = 2 x maxconn + extra; the hard limit here is 20000
 defaults
   mode tcp
@@ -71,6 +73,7 @@ listen bulk
   server iperf 127.0.0.1:15201
 CONF
 haproxy -f "$WORK/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!)
+declare -A PID=([haproxy]=$!)
 
 # --- jlvs: lvsadm serving NAT rules for real: :18082 -> nginx, :15203 -> iperf3
 cat > "$WORK/jlvs.rules" <<CONF
@@ -80,7 +83,17 @@ cat > "$WORK/jlvs.rules" <<CONF
 -a -t 127.0.0.1:15203 -r 127.0.0.1:15201 -m
 CONF
 "$JAVA" -XX:+UseParallelGC -jar lvs-examples/target/lvsadm.jar --serve "$WORK/jlvs.rules" --threads "$THREADS" ${JLVS_OPTS:-} > "$WORK/jlvs.log" 2>&1 & PIDS+=($!)
+PID[jlvs]=$!
 sleep 3
+
+# Only the proxy under test runs; the other is stopped (SIGSTOP) meanwhile, so that neither its
+# timers nor a busy-polling loop take CPU from the run (direct runs stop both).
+only() { # direct | haproxy | jlvs
+  for p in haproxy jlvs; do
+    if [ "$1" = "$p" ]; then kill -CONT "${PID[$p]}"; else kill -STOP "${PID[$p]}"; fi
+  done
+  sleep 0.2
+}
 
 declare -A PORT=([direct]=18080 [haproxy]=18081 [jlvs]=18082)
 declare -A BULK=([direct]=15201 [haproxy]=15202 [jlvs]=15203)
@@ -113,6 +126,7 @@ wrk_run() { # target path conns extra-header
 
 # JIT warm-up: a JVM serves its first connections through the interpreter; give jlvs 5 s of each
 # small row first, as a server that has been running (not reported)
+only jlvs
 wrk -t1 -c50 -d5s "http://127.0.0.1:${PORT[jlvs]}/small" >/dev/null 2>&1
 wrk -t1 -c50 -d5s -H "Connection: close" "http://127.0.0.1:${PORT[jlvs]}/small" >/dev/null 2>&1
 
@@ -130,6 +144,7 @@ for case in small-keepalive small-newconn big; do
     for target in direct haproxy jlvs; do
       [ "$i" = 0 ] && [ "$target" != direct ] && continue
       [ "$i" != 0 ] && [ "$target" = direct ] && continue
+      only "$target"
       case $case in
         small-keepalive) res=$(wrk_run $target small 50 "") ;;
         small-newconn)   res=$(wrk_run $target small 50 "Connection: close") ;;
@@ -156,6 +171,7 @@ for i in $(seq 0 "$PAIRS"); do
   for target in direct haproxy jlvs; do
     [ "$i" = 0 ] && [ "$target" != direct ] && continue
     [ "$i" != 0 ] && [ "$target" = direct ] && continue
+    only "$target"
     g=$(iperf3 -c 127.0.0.1 -p "${BULK[$target]}" -t "$DUR" -f g 2>/dev/null | awk '/receiver/ {print $(NF-2)}')
     BULKRUNS[$target]="${BULKRUNS[$target]:-} $g"
   done
