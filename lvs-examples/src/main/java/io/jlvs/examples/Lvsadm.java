@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  * lvsadm -R &lt; rules          restore the rules from standard input, then print the -Ln table
  * lvsadm --shell             read ipvsadm commands line by line (prompt "lvsadm&gt; " on a terminal)
  * lvsadm --demo             the seed guide's NAT experiment on loopback (see {@link Demo})
- * lvsadm --serve RULES [--threads N] [--busy-poll MICROS]
+ * lvsadm --serve RULES [--threads N] [--busy-poll MICROS] [--coalesce MICROS]
  *                            restore RULES (-R format) and carry their TCP/UDP masquerading
  *                            services for real (NAT data plane) until interrupted; N event-loop
  *                            threads, MICROS of busy polling before an idle loop sleeps (0: none)
@@ -77,6 +77,7 @@ public final class Lvsadm {
             if (args.length >= 1 && args[0].equals("--serve")) {
                 int threads = 0;
                 int busyPollMicros = 0;
+                long coalesceNanos = NatDataplane.DEFAULT_COALESCE.toNanos();
                 boolean ok = args.length >= 2 && args.length % 2 == 0;
                 for (int i = 2; ok && i < args.length; i += 2) {
                     String value = args[i + 1];
@@ -85,13 +86,18 @@ public final class Lvsadm {
                     } else if (args[i].equals("--busy-poll") && value.matches("[0-9]{1,7}")
                             && Integer.parseInt(value) <= 1_000_000) {
                         busyPollMicros = Integer.parseInt(value);
+                    } else if (args[i].equals("--coalesce") && value.matches("[0-9]{1,4}")
+                            && Integer.parseInt(value) <= 1000) {
+                        coalesceNanos = Integer.parseInt(value) * 1000L;
                     } else {
                         ok = false;
                     }
                 }
                 if (!ok) {
-                    error(err, "usage: lvsadm --serve RULES [--threads N] [--busy-poll MICROS]  (RULES in ipvsadm -R"
-                            + " format, N event-loop threads, MICROS 0-1000000 of polling before an idle event loop sleeps)");
+                    error(err, "usage: lvsadm --serve RULES [--threads N] [--busy-poll MICROS] [--coalesce MICROS]"
+                            + "  (RULES in ipvsadm -R format, N event-loop threads, --busy-poll 0-1000000 µs of polling"
+                            + " before an idle event loop sleeps, --coalesce 0-1000 µs of napping while events are dense,"
+                            + " default " + NatDataplane.DEFAULT_COALESCE.toNanos() / 1000 + ")");
                     return IpvsadmException.PARSE_ERROR;
                 }
                 CountDownLatch stop = new CountDownLatch(1);
@@ -105,7 +111,7 @@ public final class Lvsadm {
                     }
                 }, "lvsadm-stop"));
                 try {
-                    return serve(director, Path.of(args[1]), threads, busyPollMicros, out, err, stop);
+                    return serve(director, Path.of(args[1]), threads, busyPollMicros, coalesceNanos, out, err, stop);
                 } finally {
                     finished.countDown();
                 }
@@ -151,8 +157,8 @@ public final class Lvsadm {
      * Restores the rules and serves them through the NAT data plane until {@code stop} opens (the
      * JVM's shutdown on Ctrl-C or SIGTERM), then prints the {@code -Ln --stats} table.
      */
-    static int serve(Director director, Path rules, int threads, int busyPollMicros, PrintStream out, PrintStream err,
-            CountDownLatch stop) {
+    static int serve(Director director, Path rules, int threads, int busyPollMicros, long coalesceNanos, PrintStream out,
+            PrintStream err, CountDownLatch stop) {
         int status;
         try (Reader in = Files.newBufferedReader(rules)) {
             status = restore(director, in, out, err);
@@ -168,6 +174,7 @@ public final class Lvsadm {
             builder.workerThreads(threads);
         }
         builder.busyPoll(java.time.Duration.ofNanos(busyPollMicros * 1000L));
+        builder.coalesce(java.time.Duration.ofNanos(coalesceNanos));
         try (NatDataplane nat = builder.start()) {
             out.println("serving " + rules + " over " + nat.transport() + "; interrupt (Ctrl-C) to stop");
             out.flush();

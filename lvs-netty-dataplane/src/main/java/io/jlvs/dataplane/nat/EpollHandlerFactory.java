@@ -10,8 +10,11 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 
+import java.util.concurrent.locks.LockSupport;
+
 /**
- * The data plane's epoll handlers: Netty's, with optional busy polling
+ * The data plane's epoll handlers: Netty's, with adaptive event coalescing
+ * ({@link NatDataplane.Builder#coalesce}, {@link EventCoalescing}) or busy polling
  * ({@link NatDataplane.Builder#busyPoll}), and kept from losing {@code EPOLLOUT} (used by the UDP
  * relay's channels and by every Netty channel on the data plane's event loops; the native TCP
  * relay, {@link EpollTcpFlow}, never submits an empty set).
@@ -32,24 +35,39 @@ import io.netty.util.concurrent.ThreadAwareExecutor;
  */
 final class EpollHandlerFactory implements IoHandlerFactory {
     private final IoHandlerFactory delegate = EpollIoHandler.newFactory();
+    /** Timer slack of a coalescing loop's thread: a nap of 10 µs must not last the default 50 µs more. */
+    private static final long NAP_TIMER_SLACK_NANOS = 1_000;
     private final long busyPollNanos;
+    private final long coalesceNanos;
 
-    /** @param busyPollNanos how long a loop polls without blocking after its last event (0: not at all) */
-    EpollHandlerFactory(long busyPollNanos) {
+    /**
+     * @param busyPollNanos how long a loop polls without blocking after its last event (0: not at all)
+     * @param coalesceNanos how long a loop naps before blocking while events are dense (0: never);
+     *     busy polling, when on, takes its place
+     */
+    EpollHandlerFactory(long busyPollNanos, long coalesceNanos) {
         this.busyPollNanos = busyPollNanos;
+        this.coalesceNanos = busyPollNanos > 0 ? 0 : coalesceNanos;
     }
 
     @Override
     public IoHandler newHandler(ThreadAwareExecutor executor) {
         IoHandler h = delegate.newHandler(executor);
+        EventCoalescing coalescing = coalesceNanos > 0 ? new EventCoalescing(coalesceNanos, System.nanoTime()) : null;
         return new IoHandler() {
             @Override
             public void initialize() {
                 h.initialize();
+                if (coalescing != null) {
+                    Syscalls.setTimerSlack(NAP_TIMER_SLACK_NANOS); // on the loop's thread: slack is per thread
+                }
             }
 
             @Override
             public int run(IoHandlerContext context) {
+                if (coalescing != null) {
+                    return runCoalescing(context);
+                }
                 if (busyPollNanos > 0 && context.canBlock()) {
                     // busy polling: epoll_wait(0) until events come or the window ends; yielding
                     // between polls leaves the CPU to any thread that wants it
@@ -63,6 +81,28 @@ final class EpollHandlerFactory implements IoHandlerFactory {
                     } while (context.canBlock() && System.nanoTime() - deadline < 0);
                 }
                 return h.run(context);
+            }
+
+            private int runCoalescing(IoHandlerContext context) {
+                if (context.canBlock() && coalescing.napBeforeBlocking()) {
+                    int handled = h.run(NOW); // what is ready is handled without delay
+                    if (handled == 0 && context.canBlock()) {
+                        // out of events while they are dense: nap on a timer, not in epoll_wait, so
+                        // the senders do not wake the loop; tasks handed over meanwhile wait for the
+                        // nap too
+                        LockSupport.parkNanos(coalescing.napNanos());
+                        if (context.canBlock()) {
+                            handled = h.run(NOW);
+                        }
+                    }
+                    if (handled > 0 || !context.canBlock()) {
+                        coalescing.handled(handled, System.nanoTime());
+                        return handled;
+                    }
+                }
+                int handled = h.run(context); // blocks when there is nothing to do
+                coalescing.handled(handled, System.nanoTime());
+                return handled;
             }
 
             @Override

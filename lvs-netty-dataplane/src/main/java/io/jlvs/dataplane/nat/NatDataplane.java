@@ -104,6 +104,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * director, binds listeners and asks event loops to close flows.
  */
 public final class NatDataplane implements AutoCloseable {
+    /** The default nap of {@link Builder#coalesce event coalescing}. */
+    public static final Duration DEFAULT_COALESCE = Duration.ofNanos(10_000);
     private static final System.Logger LOG = System.getLogger(NatDataplane.class.getName());
     /** The native relay's per-loop read buffer. */
     private static final int SCRATCH_SIZE = 64 * 1024;
@@ -164,7 +166,7 @@ public final class NatDataplane implements AutoCloseable {
         Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> rs = new HashMap<>();
         b.realServerProxyProtocol.forEach((k, v) -> rs.put(k, Map.copyOf(v)));
         this.realServerProxyProtocol = Map.copyOf(rs);
-        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos);
+        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos, b.coalesceNanos);
         if (transport == Transport.EPOLL) {
             for (io.netty.util.concurrent.EventExecutor e : group) {
                 epollLoops.add(new EpollLoop((io.netty.channel.IoEventLoop) e, SCRATCH_SIZE));
@@ -487,6 +489,7 @@ public final class NatDataplane implements AutoCloseable {
         private boolean transparent;
         private boolean zeroCopy;
         private long busyPollNanos;
+        private long coalesceNanos = DEFAULT_COALESCE.toNanos();
 
         private Builder(Director director) {
             this.director = Objects.requireNonNull(director, "director");
@@ -623,6 +626,29 @@ public final class NatDataplane implements AutoCloseable {
                 throw new IllegalArgumentException("busyPoll must be between 0 and 1 s: " + window);
             }
             this.busyPollNanos = window.toNanos();
+            return this;
+        }
+
+        /**
+         * Event coalescing, on by default with {@link NatDataplane#DEFAULT_COALESCE}: the epoll counterpart of a
+         * NIC's adaptive interrupt moderation ({@code ethtool -C rx-usecs}). While events arrive
+         * densely (at least one per two naps' time, measured each millisecond), an event loop that
+         * runs out of events naps for {@code nap} on a timer before it sleeps in {@code epoll_wait},
+         * then takes what came meanwhile as one batch. A loop that is not in {@code epoll_wait}
+         * needs no wake-up, so the clients and real servers that send to it do not pay for one
+         * inside their system calls (on one machine, and in a VM above all, that wake-up and the
+         * preemption after it cost them more than the event costs the loop). An event can wait up
+         * to one nap; sparse traffic and idle loops block at once, as without it. Measured in
+         * benchmarks/RESULTS.md. Busy polling, when on, replaces it. Ignored on NIO.
+         *
+         * @param nap how long a nap lasts; zero turns coalescing off
+         * @throws IllegalArgumentException when negative or longer than a millisecond
+         */
+        public Builder coalesce(Duration nap) {
+            if (nap.isNegative() || nap.compareTo(Duration.ofMillis(1)) > 0) {
+                throw new IllegalArgumentException("coalesce must be between 0 and 1 ms: " + nap);
+            }
+            this.coalesceNanos = nap.toNanos();
             return this;
         }
 

@@ -61,6 +61,9 @@ final class Syscalls {
     private static final MethodHandle RECV;
     private static final MethodHandle SEND;
     private static final MethodHandle STRERROR;
+    private static final MethodHandle PRCTL;
+    private static final int PR_SET_TIMERSLACK = 29;
+    private static final int PR_GET_TIMERSLACK = 30;
     private static final VarHandle ERRNO;
     private static final StructLayout CALL_STATE;
     /** Why the downcalls could not be linked (native access denied), or {@code null}. */
@@ -68,7 +71,7 @@ final class Syscalls {
 
     static {
         MethodHandle socket = null, connect = null, bind = null, setsockopt = null, getsockopt = null;
-        MethodHandle shutdown = null, recv = null, send = null, strerror = null;
+        MethodHandle shutdown = null, recv = null, send = null, strerror = null, prctl = null;
         VarHandle errno = null;
         StructLayout callState = null;
         Throwable cause = null;
@@ -89,6 +92,8 @@ final class Syscalls {
             send = link(linker, "send", FunctionDescriptor.of(l, i, l, l, i), errnoOption);
             strerror = linker.downcallHandle(linker.defaultLookup().find("strerror").orElseThrow(),
                     FunctionDescriptor.of(a, i));
+            prctl = linker.downcallHandle(linker.defaultLookup().find("prctl").orElseThrow(),
+                    FunctionDescriptor.of(i, i, l), Linker.Option.firstVariadicArg(1));
             errno = callState.varHandle(MemoryLayout.PathElement.groupElement("errno"));
         } catch (RuntimeException | LinkageError e) {
             cause = e; // native access denied (--illegal-native-access=deny) or not Linux
@@ -102,6 +107,7 @@ final class Syscalls {
         RECV = recv;
         SEND = send;
         STRERROR = strerror;
+        PRCTL = prctl;
         ERRNO = errno;
         CALL_STATE = callState;
         UNAVAILABILITY = cause;
@@ -115,6 +121,29 @@ final class Syscalls {
     /** @return why the relay's system calls are unavailable, or {@code null} when they are usable */
     static Throwable unavailabilityCause() {
         return UNAVAILABILITY;
+    }
+
+    /**
+     * Sets the calling thread's timer slack ({@code prctl(PR_SET_TIMERSLACK)}): how much later than
+     * asked the kernel may end its timed sleeps (default 50 µs).
+     *
+     * @return false when the kernel refused (the default slack stays)
+     */
+    static boolean setTimerSlack(long nanos) {
+        try {
+            return (int) PRCTL.invokeExact(PR_SET_TIMERSLACK, nanos) == 0;
+        } catch (Throwable e) {
+            throw new IllegalStateException("prctl(PR_SET_TIMERSLACK) failed", e);
+        }
+    }
+
+    /** @return the calling thread's timer slack in nanoseconds ({@code prctl(PR_GET_TIMERSLACK)}) */
+    static long timerSlack() {
+        try {
+            return (int) PRCTL.invokeExact(PR_GET_TIMERSLACK, 0L);
+        } catch (Throwable e) {
+            throw new IllegalStateException("prctl(PR_GET_TIMERSLACK) failed", e);
+        }
     }
 
     private final MemorySegment callState;

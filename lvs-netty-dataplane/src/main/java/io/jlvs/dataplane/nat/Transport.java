@@ -42,16 +42,19 @@ public enum Transport {
 
     /** @return an event loop group of {@code threads} threads on this transport */
     public EventLoopGroup newEventLoopGroup(int threads) {
-        return newEventLoopGroup(threads, 0);
+        return newEventLoopGroup(threads, 0, 0);
     }
 
     /**
      * @param busyPollNanos epoll only: how long a loop polls without blocking after its last event
      *     ({@link NatDataplane.Builder#busyPoll}); 0 blocks at once
+     * @param coalesceNanos epoll only: how long a loop naps before blocking while events are dense
+     *     ({@link NatDataplane.Builder#coalesce}); 0 never naps; ignored when busy polling
      * @return an event loop group of {@code threads} threads on this transport
      */
-    public EventLoopGroup newEventLoopGroup(int threads, long busyPollNanos) {
-        IoHandlerFactory factory = this == EPOLL ? new EpollHandlerFactory(busyPollNanos) : NioIoHandler.newFactory();
+    public EventLoopGroup newEventLoopGroup(int threads, long busyPollNanos, long coalesceNanos) {
+        IoHandlerFactory factory = this == EPOLL ? new EpollHandlerFactory(busyPollNanos, coalesceNanos)
+                : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, factory);
     }
 

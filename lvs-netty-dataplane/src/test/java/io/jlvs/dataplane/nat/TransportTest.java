@@ -41,4 +41,46 @@ class TransportTest {
             d.close();
         }
     }
+
+    @Test
+    void coalescingNapIsChecked() {
+        io.jlvs.core.Director d = io.jlvs.core.Director.builder().timerThread(false).build();
+        try {
+            NatDataplane.Builder b = NatDataplane.builder(d);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> b.coalesce(java.time.Duration.ofNanos(-1)));
+            assertEquals("coalesce must be between 0 and 1 ms: PT-0.000000001S", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> b.coalesce(java.time.Duration.ofNanos(1_000_001)));
+            b.coalesce(java.time.Duration.ZERO); // off
+            b.coalesce(java.time.Duration.ofMillis(1));
+        } finally {
+            d.close();
+        }
+    }
+
+    /**
+     * A coalescing loop's naps are timed to the microsecond: its thread's timer slack is 1 µs, not
+     * the default 50 µs (read back from the kernel), and a loop without coalescing keeps the default.
+     */
+    @Test
+    void coalescingLoopsGetAFineTimerSlack() throws Exception {
+        assertEquals(1_000L, loopTimerSlack(Transport.EPOLL.newEventLoopGroup(1, 0, 10_000)));
+        assertEquals(readTimerSlack(), loopTimerSlack(Transport.EPOLL.newEventLoopGroup(1, 0, 0)),
+                "a loop without coalescing inherits its creator's slack");
+        assertEquals(readTimerSlack(), loopTimerSlack(Transport.EPOLL.newEventLoopGroup(1, 200_000, 10_000)),
+                "busy polling replaces coalescing");
+    }
+
+    private static long loopTimerSlack(EventLoopGroup group) throws Exception {
+        try {
+            return group.submit(TransportTest::readTimerSlack).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** The calling thread's timer slack in nanoseconds, as the kernel reports it. */
+    private static long readTimerSlack() {
+        return Syscalls.timerSlack();
+    }
 }
