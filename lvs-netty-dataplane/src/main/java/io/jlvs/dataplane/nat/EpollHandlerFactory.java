@@ -93,6 +93,7 @@ final class EpollHandlerFactory implements IoHandlerFactory {
                         LockSupport.parkNanos(coalescing.napNanos());
                         if (context.canBlock()) {
                             handled = h.run(NOW);
+                            coalescing.napped(handled > 0);
                         }
                     }
                     if (handled > 0 || !context.canBlock()) {

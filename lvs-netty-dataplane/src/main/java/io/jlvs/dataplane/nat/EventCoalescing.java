@@ -12,32 +12,59 @@ package io.jlvs.dataplane.nat;
  * loop. A loop that naps on a timer instead is not in {@code epoll_wait}, so the senders only
  * queue their events, and the loop takes them as one batch when the nap ends.
  *
- * <p>A nap delays events by up to its length, so it is taken only while events are dense: at
- * least one per two naps' time, measured over windows of a millisecond. Sparse traffic (and an
- * idle loop) blocks at once, as without coalescing.
+ * <p>A nap delays events, so it is taken only while it pays, judged over windows of a
+ * millisecond:
+ * <ul>
+ *   <li>events are dense: at least one per two naps' time (sparse traffic and an idle loop block
+ *       at once, as without coalescing);</li>
+ *   <li>naps find events: when fewer than nine in ten naps of a window came back with any (the
+ *       CPUs are contended, so a nap lasts far longer than asked and mostly delays), the loop stops
+ *       napping for 8 ms, then tries again; every failed try doubles the pause, up to a quarter
+ *       of a second, and a good window resets it.</li>
+ * </ul>
  *
  * <p>Not thread-safe: one per event loop, used by its thread only.
  */
 final class EventCoalescing {
-    /** How long the event rate is measured over before the decision is renewed. */
+    /** How long the event rate and the naps are measured over before the decision is renewed. */
     static final long WINDOW_NANOS = 1_000_000;
+    /** Naps a window needs before their hit rate is judged. */
+    static final int NAPS_JUDGED = 8;
+    static final long MIN_PAUSE_NANOS = 8 * WINDOW_NANOS;
+    static final long MAX_PAUSE_NANOS = 256 * WINDOW_NANOS;
 
     private final long napNanos;
     private long windowStart;
     private long events;
-    private boolean dense;
+    private int naps;
+    private int hits;
+    private long pause = MIN_PAUSE_NANOS;
+    private long pausedUntil;
+    private boolean nap;
 
-    /** @param napNanos how long a nap lasts; must be positive */
+    /**
+     * @param napNanos how long a nap lasts; must be positive
+     * @param now the clock ({@link System#nanoTime()}) at the start
+     */
     EventCoalescing(long napNanos, long now) {
         if (napNanos <= 0) {
             throw new IllegalArgumentException("nap must be positive: " + napNanos);
         }
         this.napNanos = napNanos;
         this.windowStart = now;
+        this.pausedUntil = now;
     }
 
     long napNanos() {
         return napNanos;
+    }
+
+    /** A nap ended; {@code hit}: the poll after it found events. */
+    void napped(boolean hit) {
+        naps++;
+        if (hit) {
+            hits++;
+        }
     }
 
     /**
@@ -47,16 +74,27 @@ final class EventCoalescing {
     void handled(int n, long now) {
         events += n;
         long elapsed = now - windowStart;
-        if (elapsed >= WINDOW_NANOS) {
-            // dense: events x nap >= elapsed / 2, i.e. on average one event per two naps or more
-            dense = events * napNanos * 2 >= elapsed;
-            windowStart = now;
-            events = 0;
+        if (elapsed < WINDOW_NANOS) {
+            return;
         }
+        if (naps >= NAPS_JUDGED) {
+            if (hits * 10 < naps * 9) {
+                pausedUntil = now + pause; // naps mostly came back empty: they only delayed events
+                pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
+            } else {
+                pause = MIN_PAUSE_NANOS;
+            }
+        }
+        // dense: events x nap >= elapsed / 2, i.e. on average one event per two naps or more
+        nap = events * napNanos * 2 >= elapsed && now - pausedUntil >= 0;
+        windowStart = now;
+        events = 0;
+        naps = 0;
+        hits = 0;
     }
 
     /** @return whether the loop, out of events, should nap before it blocks */
     boolean napBeforeBlocking() {
-        return dense;
+        return nap;
     }
 }

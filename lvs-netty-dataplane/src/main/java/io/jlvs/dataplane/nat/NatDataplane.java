@@ -638,8 +638,10 @@ public final class NatDataplane implements AutoCloseable {
          * needs no wake-up, so the clients and real servers that send to it do not pay for one
          * inside their system calls (on one machine, and in a VM above all, that wake-up and the
          * preemption after it cost them more than the event costs the loop). An event can wait up
-         * to one nap; sparse traffic and idle loops block at once, as without it. Measured in
-         * benchmarks/RESULTS.md. Busy polling, when on, replaces it. Ignored on NIO.
+         * to one nap; sparse traffic and idle loops block at once, as without it, and a loop whose
+         * naps mostly come back empty (its CPU is contended, so naps last far longer than asked)
+         * stops napping for a while ({@link EventCoalescing}). Measured in benchmarks/RESULTS.md.
+         * Busy polling, when on, replaces it. Ignored on NIO.
          *
          * @param nap how long a nap lasts; zero turns coalescing off
          * @throws IllegalArgumentException when negative or longer than a millisecond

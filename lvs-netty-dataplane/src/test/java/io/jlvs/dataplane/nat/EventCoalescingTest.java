@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The coalescing decision on an explicit clock: naps only while events are dense. */
+/** The coalescing decision on an explicit clock: naps only while events are dense and naps find them. */
 class EventCoalescingTest {
     private static final long NAP = 10_000; // 10 µs: dense means at least 50,000 events a second
     private static final long MS = 1_000_000;
@@ -67,5 +67,76 @@ class EventCoalescingTest {
     @Test
     void theNapMustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> new EventCoalescing(0, 0));
+    }
+
+    @Test
+    void napsThatComeBackEmptyPauseNappingWithADoublingPause() {
+        EventCoalescing c = new EventCoalescing(NAP, 0);
+        c.handled(100, MS);
+        assertTrue(c.napBeforeBlocking());
+        // a contended window: 10 naps, 8 found events (fewer than nine in ten)
+        long t = napWindow(c, MS, 10, 8);
+        assertFalse(c.napBeforeBlocking(), "paused");
+        t = denseWindowsUntil(c, t, t + 7 * MS);
+        assertFalse(c.napBeforeBlocking(), "still paused just before 8 ms");
+        t = denseWindowsUntil(c, t, t + 2 * MS);
+        assertTrue(c.napBeforeBlocking(), "tries again after 8 ms");
+        t = napWindow(c, t, 10, 5); // the try fails: now 16 ms
+        t = denseWindowsUntil(c, t, t + 15 * MS);
+        assertFalse(c.napBeforeBlocking(), "the pause doubled");
+        t = denseWindowsUntil(c, t, t + 2 * MS);
+        assertTrue(c.napBeforeBlocking());
+        t = napWindow(c, t, 10, 9); // a good window resets the pause to 8 ms
+        assertTrue(c.napBeforeBlocking());
+        t = napWindow(c, t, 10, 0);
+        t = denseWindowsUntil(c, t, t + 7 * MS);
+        assertFalse(c.napBeforeBlocking());
+        denseWindowsUntil(c, t, t + 2 * MS);
+        assertTrue(c.napBeforeBlocking(), "8 ms again after the good window");
+    }
+
+    @Test
+    void fewNapsAreNotJudged() {
+        EventCoalescing c = new EventCoalescing(NAP, 0);
+        c.handled(100, MS);
+        napWindow(c, MS, EventCoalescing.NAPS_JUDGED - 1, 0);
+        assertTrue(c.napBeforeBlocking(), "7 empty naps in a millisecond say too little");
+    }
+
+    @Test
+    void thePauseStopsDoublingAtAQuarterSecond() {
+        EventCoalescing c = new EventCoalescing(NAP, 0);
+        long t = MS;
+        c.handled(100, t);
+        for (int i = 0; i < 12; i++) { // 8, 16, ... 256, 256, 256 ms
+            t = napWindow(c, t, 10, 0);
+            long resumes = t;
+            while (!c.napBeforeBlocking()) {
+                t = denseWindowsUntil(c, t, t + MS);
+            }
+            long pause = t - resumes;
+            assertTrue(pause <= EventCoalescing.MAX_PAUSE_NANOS + 2 * MS, "pause " + pause);
+            if (i >= 6) {
+                assertTrue(pause >= EventCoalescing.MAX_PAUSE_NANOS, "pause " + pause);
+            }
+        }
+    }
+
+    /** One window of {@code naps} naps, {@code hits} of them finding events, ending a millisecond after {@code t}. */
+    private static long napWindow(EventCoalescing c, long t, int naps, int hits) {
+        for (int i = 0; i < naps; i++) {
+            c.napped(i < hits);
+        }
+        c.handled(100, t + MS);
+        return t + MS;
+    }
+
+    /** Dense windows without naps from {@code t} until at least {@code until}. */
+    private static long denseWindowsUntil(EventCoalescing c, long t, long until) {
+        while (t < until) {
+            t += MS;
+            c.handled(100, t);
+        }
+        return t;
     }
 }
