@@ -74,21 +74,21 @@ class EventCoalescingTest {
         EventCoalescing c = new EventCoalescing(NAP, 0);
         c.handled(100, MS);
         assertTrue(c.napBeforeBlocking());
-        // a contended window: 10 naps, 8 found events (fewer than nine in ten)
-        long t = napWindow(c, MS, 10, 8);
+        // a contended window: 64 naps, 51 found events (fewer than four in five)
+        long t = napWindow(c, MS, 64, 51);
         assertFalse(c.napBeforeBlocking(), "paused");
         t = denseWindowsUntil(c, t, t + 7 * MS);
         assertFalse(c.napBeforeBlocking(), "still paused just before 8 ms");
         t = denseWindowsUntil(c, t, t + 2 * MS);
         assertTrue(c.napBeforeBlocking(), "tries again after 8 ms");
-        t = napWindow(c, t, 10, 5); // the try fails: now 16 ms
+        t = napWindow(c, t, 64, 30); // the try fails: now 16 ms
         t = denseWindowsUntil(c, t, t + 15 * MS);
         assertFalse(c.napBeforeBlocking(), "the pause doubled");
         t = denseWindowsUntil(c, t, t + 2 * MS);
         assertTrue(c.napBeforeBlocking());
-        t = napWindow(c, t, 10, 9); // a good window resets the pause to 8 ms
+        t = napWindow(c, t, 64, 52); // a good try (four in five) resets the pause to 8 ms
         assertTrue(c.napBeforeBlocking());
-        t = napWindow(c, t, 10, 0);
+        t = napWindow(c, t, 64, 0);
         t = denseWindowsUntil(c, t, t + 7 * MS);
         assertFalse(c.napBeforeBlocking());
         denseWindowsUntil(c, t, t + 2 * MS);
@@ -96,11 +96,13 @@ class EventCoalescingTest {
     }
 
     @Test
-    void fewNapsAreNotJudged() {
+    void napsAreJudged64AtATimeAcrossWindows() {
         EventCoalescing c = new EventCoalescing(NAP, 0);
         c.handled(100, MS);
-        napWindow(c, MS, EventCoalescing.NAPS_JUDGED - 1, 0);
-        assertTrue(c.napBeforeBlocking(), "7 empty naps in a millisecond say too little");
+        long t = napWindow(c, MS, 63, 0);
+        assertTrue(c.napBeforeBlocking(), "63 empty naps are not judged yet");
+        napWindow(c, t, 1, 0);
+        assertFalse(c.napBeforeBlocking(), "the 64th completes the sample");
     }
 
     @Test
@@ -109,7 +111,7 @@ class EventCoalescingTest {
         long t = MS;
         c.handled(100, t);
         for (int i = 0; i < 12; i++) { // 8, 16, ... 256, 256, 256 ms
-            t = napWindow(c, t, 10, 0);
+            t = napWindow(c, t, 64, 0);
             long resumes = t;
             while (!c.napBeforeBlocking()) {
                 t = denseWindowsUntil(c, t, t + MS);
