@@ -59,7 +59,8 @@ final class EpollHandlerFactory implements IoHandlerFactory {
             public void initialize() {
                 h.initialize();
                 if (coalescing != null) {
-                    Syscalls.setTimerSlack(NAP_TIMER_SLACK_NANOS); // on the loop's thread: slack is per thread
+                    // on the loop's thread: slack is per thread. Refused, naps only last longer.
+                    Syscalls.setTimerSlack(NAP_TIMER_SLACK_NANOS);
                 }
             }
 

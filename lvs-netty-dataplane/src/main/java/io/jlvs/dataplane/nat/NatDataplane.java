@@ -166,7 +166,7 @@ public final class NatDataplane implements AutoCloseable {
         Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> rs = new HashMap<>();
         b.realServerProxyProtocol.forEach((k, v) -> rs.put(k, Map.copyOf(v)));
         this.realServerProxyProtocol = Map.copyOf(rs);
-        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos, b.coalesceNanos);
+        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos, b.coalesceNanos());
         if (transport == Transport.EPOLL) {
             for (io.netty.util.concurrent.EventExecutor e : group) {
                 epollLoops.add(new EpollLoop((io.netty.channel.IoEventLoop) e, SCRATCH_SIZE));
@@ -489,7 +489,8 @@ public final class NatDataplane implements AutoCloseable {
         private boolean transparent;
         private boolean zeroCopy;
         private long busyPollNanos;
-        private long coalesceNanos = DEFAULT_COALESCE.toNanos();
+        /** The nap asked for with {@link #coalesce}, or -1: the default (see there). */
+        private long coalesceNanos = -1;
 
         private Builder(Director director) {
             this.director = Objects.requireNonNull(director, "director");
@@ -630,18 +631,23 @@ public final class NatDataplane implements AutoCloseable {
         }
 
         /**
-         * Event coalescing, on by default with {@link NatDataplane#DEFAULT_COALESCE}: the epoll counterpart of a
-         * NIC's adaptive interrupt moderation ({@code ethtool -C rx-usecs}). While events arrive
-         * densely (at least one per two naps' time, measured each millisecond), an event loop that
-         * runs out of events naps for {@code nap} on a timer before it sleeps in {@code epoll_wait},
-         * then takes what came meanwhile as one batch. A loop that is not in {@code epoll_wait}
-         * needs no wake-up, so the clients and real servers that send to it do not pay for one
-         * inside their system calls (on one machine, and in a VM above all, that wake-up and the
-         * preemption after it cost them more than the event costs the loop). An event can wait up
-         * to one nap; sparse traffic and idle loops block at once, as without it, and a loop whose
-         * naps mostly come back empty (its CPU is contended, so naps last far longer than asked)
-         * stops napping for a while ({@link EventCoalescing}). Measured in benchmarks/RESULTS.md.
-         * Busy polling, when on, replaces it. Ignored on NIO.
+         * Event coalescing: the epoll counterpart of a NIC's adaptive interrupt moderation
+         * ({@code ethtool -C rx-usecs}). While events arrive densely (at least one per two naps'
+         * time, measured each millisecond), an event loop that runs out of events naps for
+         * {@code nap} on a timer before it sleeps in {@code epoll_wait}, then takes what came
+         * meanwhile as one batch. A loop that is not in {@code epoll_wait} needs no wake-up, so the
+         * clients and real servers that send to it do not pay for one inside their system calls
+         * (on one machine, and in a VM above all, that wake-up and the preemption after it cost them
+         * more than the event costs the loop). An event can wait up to one nap; sparse traffic and
+         * idle loops block at once, as without it, and a loop whose naps mostly come back empty (its
+         * CPU is contended, so naps last far longer than asked) stops napping for a while
+         * ({@link EventCoalescing}). Busy polling, when on, replaces it. Ignored on NIO.
+         *
+         * <p>By default it is on, with {@link NatDataplane#DEFAULT_COALESCE}, when the event loops
+         * leave a CPU free ({@link #workerThreads} below the available processors), and off
+         * otherwise: a nap hands the loop's CPU to the senders, and when every CPU runs a loop they
+         * share it with the loops, naps stretch and mostly delay (measured in
+         * benchmarks/RESULTS.md: two loops on two CPUs lost 15 % of keep-alive requests).
          *
          * @param nap how long a nap lasts; zero turns coalescing off
          * @throws IllegalArgumentException when negative or longer than a millisecond
@@ -652,6 +658,14 @@ public final class NatDataplane implements AutoCloseable {
             }
             this.coalesceNanos = nap.toNanos();
             return this;
+        }
+
+        /** @return the nap to use: as asked, or by default 10 µs when the loops leave a CPU free */
+        long coalesceNanos() {
+            if (coalesceNanos >= 0) {
+                return coalesceNanos;
+            }
+            return workerThreads < Runtime.getRuntime().availableProcessors() ? DEFAULT_COALESCE.toNanos() : 0;
         }
 
         /**

@@ -127,9 +127,12 @@ final class Syscalls {
      * Sets the calling thread's timer slack ({@code prctl(PR_SET_TIMERSLACK)}): how much later than
      * asked the kernel may end its timed sleeps (default 50 µs).
      *
-     * @return false when the kernel refused (the default slack stays)
+     * @return false when the kernel refused or the FFM calls are unavailable (the default slack stays)
      */
     static boolean setTimerSlack(long nanos) {
+        if (PRCTL == null) {
+            return false;
+        }
         try {
             return (int) PRCTL.invokeExact(PR_SET_TIMERSLACK, nanos) == 0;
         } catch (Throwable e) {

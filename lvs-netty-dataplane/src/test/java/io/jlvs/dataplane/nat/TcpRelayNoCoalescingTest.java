@@ -3,9 +3,9 @@ package io.jlvs.dataplane.nat;
 import java.time.Duration;
 
 /**
- * The TCP relay suite with event coalescing off ({@link NatDataplane.Builder#coalesce}): every
- * loop that runs out of events blocks in {@code epoll_wait} at once, the other default suites' path
- * for sparse traffic.
+ * The TCP relay suite with event coalescing off ({@link NatDataplane.Builder#coalesce}) whatever the
+ * number of CPUs: every loop that runs out of events blocks in {@code epoll_wait} at once, the path
+ * of sparse traffic and of loops on every CPU.
  */
 class TcpRelayNoCoalescingTest extends TcpRelayTest {
     @Override
