@@ -5,7 +5,8 @@
 #
 # threads: event-loop threads of jlvs and HAProxy's nbthread alike (the same CPU budget).
 # pairs: alternating HAProxy/jlvs runs per row; medians are reported.
-# JLVS_OPTS (environment): more lvsadm --serve options for jlvs, e.g. JLVS_OPTS="--busy-poll 200";
+# JLVS_OPTS (environment): more lvsadm --serve options for jlvs, e.g. JLVS_OPTS="--busy-poll 200" or
+#   JLVS_OPTS="--coalesce 10";
 # HAPROXY_GLOBAL (environment): more lines for HAProxy's global section, e.g. HAPROXY_GLOBAL="busy-polling".
 #
 # Needs nginx-light, haproxy, wrk and iperf3 from Debian's packages
@@ -86,6 +87,8 @@ CONF
 PID[jlvs]=$!
 sleep 3
 
+# Everything runs in this script's session: with sched_autogroup_enabled=1, processes started in
+# different sessions are scheduled as different groups, which changes the result.
 # Only the proxy under test runs; the other is stopped (SIGSTOP) meanwhile, so that neither its
 # timers nor a busy-polling loop take CPU from the run (direct runs stop both).
 only() { # direct | haproxy | jlvs

@@ -77,7 +77,7 @@ public final class Lvsadm {
             if (args.length >= 1 && args[0].equals("--serve")) {
                 int threads = 0;
                 int busyPollMicros = 0;
-                long coalesceNanos = -1; // the data plane's default
+                long coalesceNanos = 0;
                 boolean ok = args.length >= 2 && args.length % 2 == 0;
                 for (int i = 2; ok && i < args.length; i += 2) {
                     String value = args[i + 1];
@@ -96,8 +96,8 @@ public final class Lvsadm {
                 if (!ok) {
                     error(err, "usage: lvsadm --serve RULES [--threads N] [--busy-poll MICROS] [--coalesce MICROS]"
                             + "  (RULES in ipvsadm -R format, N event-loop threads, --busy-poll 0-1000000 µs of polling"
-                            + " before an idle event loop sleeps, --coalesce 0-1000 µs of napping while events are dense,"
-                            + " default " + NatDataplane.DEFAULT_COALESCE.toNanos() / 1000 + " when the loops leave a CPU free)");
+                            + " before an idle event loop sleeps, --coalesce 0-1000 µs of napping while events are dense;"
+                            + " both off by default)");
                     return IpvsadmException.PARSE_ERROR;
                 }
                 CountDownLatch stop = new CountDownLatch(1);
@@ -174,9 +174,7 @@ public final class Lvsadm {
             builder.workerThreads(threads);
         }
         builder.busyPoll(java.time.Duration.ofNanos(busyPollMicros * 1000L));
-        if (coalesceNanos >= 0) {
-            builder.coalesce(java.time.Duration.ofNanos(coalesceNanos));
-        }
+        builder.coalesce(java.time.Duration.ofNanos(coalesceNanos));
         try (NatDataplane nat = builder.start()) {
             out.println("serving " + rules + " over " + nat.transport() + "; interrupt (Ctrl-C) to stop");
             out.flush();

@@ -104,8 +104,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * director, binds listeners and asks event loops to close flows.
  */
 public final class NatDataplane implements AutoCloseable {
-    /** The default nap of {@link Builder#coalesce event coalescing}. */
-    public static final Duration DEFAULT_COALESCE = Duration.ofNanos(10_000);
+    /** The nap to ask {@link Builder#coalesce event coalescing} for: the one measured in benchmarks/RESULTS.md (it is off by default). */
+    public static final Duration SUGGESTED_COALESCE = Duration.ofNanos(10_000);
     private static final System.Logger LOG = System.getLogger(NatDataplane.class.getName());
     /** The native relay's per-loop read buffer. */
     private static final int SCRATCH_SIZE = 64 * 1024;
@@ -166,7 +166,7 @@ public final class NatDataplane implements AutoCloseable {
         Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> rs = new HashMap<>();
         b.realServerProxyProtocol.forEach((k, v) -> rs.put(k, Map.copyOf(v)));
         this.realServerProxyProtocol = Map.copyOf(rs);
-        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos, b.coalesceNanos());
+        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos, b.coalesceNanos);
         if (transport == Transport.EPOLL) {
             for (io.netty.util.concurrent.EventExecutor e : group) {
                 epollLoops.add(new EpollLoop((io.netty.channel.IoEventLoop) e, SCRATCH_SIZE));
@@ -489,8 +489,7 @@ public final class NatDataplane implements AutoCloseable {
         private boolean transparent;
         private boolean zeroCopy;
         private long busyPollNanos;
-        /** The nap asked for with {@link #coalesce}, or -1: the default (see there). */
-        private long coalesceNanos = -1;
+        long coalesceNanos; // package-private: read by tests
 
         private Builder(Director director) {
             this.director = Objects.requireNonNull(director, "director");
@@ -643,11 +642,12 @@ public final class NatDataplane implements AutoCloseable {
          * CPU is contended, so naps last far longer than asked) stops napping for a while
          * ({@link EventCoalescing}). Busy polling, when on, replaces it. Ignored on NIO.
          *
-         * <p>By default it is on, with {@link NatDataplane#DEFAULT_COALESCE}, when the event loops
-         * leave a CPU free ({@link #workerThreads} below the available processors), and off
-         * otherwise: a nap hands the loop's CPU to the senders, and when every CPU runs a loop they
-         * share it with the loops, naps stretch and mostly delay (measured in
-         * benchmarks/RESULTS.md: two loops on two CPUs lost 15 % of keep-alive requests).
+         * <p>Off by default. It wins where many connections keep one loop busy and a CPU is
+         * left for the senders (new connections per request through one loop: +5 % on the two-core
+         * machine, iperf3 too), and loses where few connections wait on each answer (8 keep-alive
+         * connections: -8 %, +50 % loop CPU per request at 4) or every CPU runs a loop (two loops,
+         * 50 keep-alive connections: -6 %). Measured in benchmarks/RESULTS.md; {@link
+         * NatDataplane#SUGGESTED_COALESCE} is the nap measured there.
          *
          * @param nap how long a nap lasts; zero turns coalescing off
          * @throws IllegalArgumentException when negative or longer than a millisecond
@@ -658,14 +658,6 @@ public final class NatDataplane implements AutoCloseable {
             }
             this.coalesceNanos = nap.toNanos();
             return this;
-        }
-
-        /** @return the nap to use: as asked, or by default 10 µs when the loops leave a CPU free */
-        long coalesceNanos() {
-            if (coalesceNanos >= 0) {
-                return coalesceNanos;
-            }
-            return workerThreads < Runtime.getRuntime().availableProcessors() ? DEFAULT_COALESCE.toNanos() : 0;
         }
 
         /**
