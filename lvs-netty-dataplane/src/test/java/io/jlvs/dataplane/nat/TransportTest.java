@@ -29,46 +29,32 @@ class TransportTest {
 
     @Test
     void busyPollWindowIsChecked() {
-        io.jlvs.core.Director d = io.jlvs.core.Director.builder().timerThread(false).build();
-        try {
+        try (io.jlvs.core.Director d = io.jlvs.core.Director.builder().timerThread(false).build()) {
             NatDataplane.Builder b = NatDataplane.builder(d);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> b.busyPoll(java.time.Duration.ofMillis(-1)));
             assertTrue(e.getMessage().startsWith("busyPoll must be between 0 and 1 s"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> b.busyPoll(java.time.Duration.ofSeconds(2)));
             b.busyPoll(java.time.Duration.ZERO); // off
-        } finally {
-            d.close();
         }
     }
 
+    /** Coalescing is opt-in, and its nap is checked. */
     @Test
-    void coalescingNapIsChecked() {
-        io.jlvs.core.Director d = io.jlvs.core.Director.builder().timerThread(false).build();
-        try {
+    void coalescingIsOffByDefaultAndItsNapIsChecked() {
+        try (io.jlvs.core.Director d = io.jlvs.core.Director.builder().timerThread(false).build()) {
             NatDataplane.Builder b = NatDataplane.builder(d);
+            assertEquals(0, b.coalesceNanos, "off unless asked for");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> b.coalesce(java.time.Duration.ofNanos(-1)));
             assertEquals("coalesce must be between 0 and 1 ms: PT-0.000000001S", e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> b.coalesce(java.time.Duration.ofNanos(1_000_001)));
-            b.coalesce(java.time.Duration.ZERO); // off
-            assertEquals(0, b.coalesceNanos);
+            b.coalesce(NatDataplane.SUGGESTED_COALESCE);
+            assertEquals(10_000, b.coalesceNanos);
             b.coalesce(java.time.Duration.ofMillis(1));
             assertEquals(1_000_000, b.coalesceNanos);
-        } finally {
-            d.close();
-        }
-    }
-
-    /** Coalescing is opt-in: a data plane built without asking for it never naps. */
-    @Test
-    void coalescingIsOffByDefault() {
-        io.jlvs.core.Director d = io.jlvs.core.Director.builder().timerThread(false).build();
-        try {
-            assertEquals(0, NatDataplane.builder(d).workerThreads(1).coalesceNanos);
-            assertEquals(10_000, NatDataplane.builder(d).coalesce(NatDataplane.SUGGESTED_COALESCE).coalesceNanos);
-        } finally {
-            d.close();
+            b.coalesce(java.time.Duration.ZERO); // off again
+            assertEquals(0, b.coalesceNanos);
         }
     }
 
