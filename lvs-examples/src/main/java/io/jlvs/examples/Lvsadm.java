@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  * lvsadm --serve RULES [--threads N] [--busy-poll MICROS] [--coalesce MICROS]
  *                            restore RULES (-R format) and carry their TCP/UDP masquerading
  *                            services for real (NAT data plane) until interrupted; N event-loop
- *                            threads, MICROS of busy polling before an idle loop sleeps (0: none)
+ *                            threads, MICROS of busy polling before an idle loop sleeps or of
+ *                            naps while events are dense (event coalescing); both off by default
  * </pre>
  *
  * Exit statuses are ipvsadm's: 0 success, 1 refused by the director ("kernel"), 2 option error.
