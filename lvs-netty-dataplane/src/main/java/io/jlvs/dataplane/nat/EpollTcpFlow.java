@@ -28,9 +28,10 @@ import java.util.concurrent.TimeUnit;
  * system calls go through the loop's {@link Syscalls} (FFM), 14 per short connection.
  *
  * <h2>How it moves bytes</h2>
- * Both sockets are registered once, edge-triggered, for {@code EPOLLIN | EPOLLOUT | EPOLLRDHUP}
- * and never modified again (nginx's model): an event only sets the hints {@code readable},
- * {@code writable} and {@code rdhup} of its socket, and both directions are then pumped. A
+ * Both sockets are registered edge-triggered for {@code EPOLLIN | EPOLLRDHUP}, and for
+ * {@code EPOLLOUT} only while it is needed (see {@link End#awaitWritable}): an event only sets the
+ * hints {@code readable}, {@code writable} and {@code rdhup} of its socket, and both directions are
+ * then pumped. A
  * direction reads only while nothing of its previous read is waiting for the other socket, so at
  * most one read (the read size, at most the high write-buffer watermark) is held per direction:
  * <ul>
@@ -60,7 +61,22 @@ final class EpollTcpFlow implements RelayFlow {
     private static final int EPOLLHUP = 0x010;
     private static final int EPOLLRDHUP = 0x2000;
     private static final int EPOLLET = 1 << 31;
-    private static final EpollIoOps INTEREST = EpollIoOps.valueOf(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+    /**
+     * What a socket is registered for while its writes go through. Netty hands each event to its
+     * handle as an object, and allocates a new one for every mask but a few ({@code EPOLLIN}
+     * alone is one of them, {@code EPOLLIN | EPOLLOUT} is not); a socket registered for
+     * {@code EPOLLOUT} reports it with every event while it is writable, so relaying small messages
+     * would allocate on every read.
+     */
+    private static final EpollIoOps READS = EpollIoOps.valueOf(EPOLLIN | EPOLLRDHUP | EPOLLET);
+    /** What a socket is registered for while a write waits (or its connection is being made). */
+    private static final EpollIoOps READS_AND_WRITES = EpollIoOps.valueOf(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+    /**
+     * Events in a row that reported {@code EPOLLOUT} while no write waited before a socket drops
+     * the interest: enough that a short connection never pays the {@code epoll_ctl}, few enough
+     * that a long one soon stops allocating.
+     */
+    static final int IDLE_WRITE_EVENTS = 4;
     /** IP_TRANSPARENT / IPV6_TRANSPARENT and their levels (Linux ABI). */
     private static final int SOL_IP = 0;
     private static final int IP_TRANSPARENT = 19;
@@ -176,6 +192,7 @@ final class EpollTcpFlow implements RelayFlow {
         End b = new End(s, false);
         backend = b;
         connecting = true;
+        b.writeInterest = true; // the end of the handshake is reported as EPOLLOUT
         connectStartedNanos = System.nanoTime();
         try {
             s.setTcpNoDelay();
@@ -185,9 +202,9 @@ final class EpollTcpFlow implements RelayFlow {
                 s.setReuseAddress();
                 s.bind(clientAddress);
             }
-            boolean connectedAtOnce = s.connect(dest);
-            b.register();
-            if (connectedAtOnce) {
+            if (s.connect(dest)) {
+                b.writeInterest = false;
+                b.register();
                 backendConnected();
                 return;
             }
@@ -196,7 +213,15 @@ final class EpollTcpFlow implements RelayFlow {
             return;
         }
         if (attempts == 1) {
+            // before registering: when it proves the connection, the socket needs no EPOLLOUT
             tryEarlyStart();
+        }
+        if (backend == b && !done) { // not failed over to another real server, nor finished
+            try {
+                b.register();
+            } catch (Exception e) {
+                connectFailed();
+            }
         }
     }
 
@@ -249,6 +274,9 @@ final class EpollTcpFlow implements RelayFlow {
     private void backendConnected() {
         connecting = false;
         backend.writable = true;
+        if (backend.registration == null) {
+            backend.writeInterest = false; // proved by an early send: register for reads only
+        }
         Connection c = conn;
         c.established();
         if (earlyBytes > 0) {
@@ -294,6 +322,9 @@ final class EpollTcpFlow implements RelayFlow {
     private void onEvent(End e, int ev) {
         if (done || (e != client && e != backend)) {
             return;
+        }
+        if ((ev & EPOLLOUT) != 0 && !connecting) {
+            e.writeEvent();
         }
         if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
             e.readable = true;
@@ -426,7 +457,7 @@ final class EpollTcpFlow implements RelayFlow {
                 ByteBuf b = p.pending;
                 b.skipBytes(dst.socket.send(address(b), b.readableBytes()));
                 if (b.isReadable()) {
-                    dst.writable = false;
+                    dst.awaitWritable();
                     return false;
                 }
                 b.release();
@@ -434,7 +465,7 @@ final class EpollTcpFlow implements RelayFlow {
             } else {
                 p.pipeBytes -= Native.splice(p.pipe[0].intValue(), -1, dst.socket.intValue(), -1, p.pipeBytes);
                 if (p.pipeBytes > 0) {
-                    dst.writable = false;
+                    dst.awaitWritable();
                     return false;
                 }
                 loop.returnPipe(p.pipe);
@@ -496,7 +527,7 @@ final class EpollTcpFlow implements RelayFlow {
         }
         if (m < n) {
             p.pending = ByteBufAllocator.DEFAULT.directBuffer(n - m).writeBytes(loop.scratch, m, n - m);
-            dst.writable = false;
+            dst.awaitWritable();
             dp.notePending(n - m);
         }
         return true;
@@ -671,6 +702,10 @@ final class EpollTcpFlow implements RelayFlow {
         boolean writable;
         /** The peer's FIN has arrived: a read that finds nothing means end of stream. */
         boolean rdhup;
+        /** Registered for {@code EPOLLOUT} too ({@link #READS_AND_WRITES}). */
+        boolean writeInterest;
+        /** Events in a row that reported {@code EPOLLOUT} while no write waited. */
+        int idleWriteEvents;
 
         End(FlowSocket socket, boolean isClient) {
             this.socket = socket;
@@ -683,7 +718,38 @@ final class EpollTcpFlow implements RelayFlow {
                 throw new IOException("cannot register with the event loop", f.cause());
             }
             registration = f.getNow();
-            registration.submit(INTEREST);
+            registration.submit(writeInterest ? READS_AND_WRITES : READS);
+        }
+
+        /**
+         * A write found the socket full: the rest waits for {@code EPOLLOUT}, which the socket is
+         * registered for from now on (an {@code EPOLL_CTL_MOD} reports the socket at once if it
+         * has become writable meanwhile, so no edge is lost).
+         */
+        void awaitWritable() {
+            writable = false;
+            idleWriteEvents = 0;
+            if (!writeInterest) {
+                writeInterest = true;
+                if (registration != null) { // else register() will ask for it
+                    registration.submit(READS_AND_WRITES);
+                }
+            }
+        }
+
+        /**
+         * An event reported {@code EPOLLOUT}, before it set the hints. Once a socket reports it
+         * {@link #IDLE_WRITE_EVENTS} times in a row with no write waiting, the interest is dropped:
+         * the connection proved itself through {@code EPOLLOUT}, or a burst is over.
+         */
+        void writeEvent() {
+            if (!writable) {
+                idleWriteEvents = 0;
+            } else if (writeInterest && ++idleWriteEvents >= IDLE_WRITE_EVENTS) {
+                writeInterest = false;
+                idleWriteEvents = 0;
+                registration.submit(READS);
+            }
         }
 
         @Override

@@ -405,6 +405,11 @@ public final class NatDataplane implements AutoCloseable {
         return mine - least.flows() > Math.max(2, mine / 8) ? least : accepting;
     }
 
+    /** @return the event loops of the native relay (empty on NIO); for tests */
+    java.util.List<io.netty.channel.IoEventLoop> epollEventLoops() {
+        return epollLoops.stream().map(l -> l.loop).toList();
+    }
+
     /** @return the open TCP flows of each event loop of the native relay (empty on NIO); for tests */
     int[] loopFlowCounts() {
         return epollLoops.stream().mapToInt(EpollLoop::flows).toArray();
