@@ -6,7 +6,7 @@
 # threads: event-loop threads of jlvs and HAProxy's nbthread alike (the same CPU budget).
 # pairs: alternating HAProxy/jlvs runs per row; medians are reported.
 # JLVS_OPTS (environment): more lvsadm --serve options for jlvs, e.g. JLVS_OPTS="--busy-poll 200" or
-#   JLVS_OPTS="--coalesce 10";
+#   JLVS_OPTS="--coalesce 0" (event coalescing off; it is on by default);
 # HAPROXY_GLOBAL (environment): more lines for HAProxy's global section, e.g. HAPROXY_GLOBAL="busy-polling".
 #
 # Needs nginx-light, haproxy, wrk and iperf3 from Debian's packages

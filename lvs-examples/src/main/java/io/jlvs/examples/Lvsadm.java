@@ -31,8 +31,9 @@ import java.util.function.Supplier;
  * lvsadm --serve RULES [--threads N] [--busy-poll MICROS] [--coalesce MICROS]
  *                            restore RULES (-R format) and carry their TCP/UDP masquerading
  *                            services for real (NAT data plane) until interrupted; N event-loop
- *                            threads, MICROS of busy polling before an idle loop sleeps or of
- *                            naps while events are dense (event coalescing); both off by default
+ *                            threads, MICROS of busy polling before an idle loop sleeps (off by
+ *                            default) or of naps while events are dense (event coalescing:
+ *                            10 by default, 0 turns it off)
  * </pre>
  *
  * Exit statuses are ipvsadm's: 0 success, 1 refused by the director ("kernel"), 2 option error.
@@ -78,7 +79,7 @@ public final class Lvsadm {
             if (args.length >= 1 && args[0].equals("--serve")) {
                 int threads = 0;
                 int busyPollMicros = 0;
-                long coalesceNanos = 0;
+                long coalesceNanos = NatDataplane.DEFAULT_COALESCE.toNanos();
                 boolean ok = args.length >= 2 && args.length % 2 == 0;
                 for (int i = 2; ok && i < args.length; i += 2) {
                     String value = args[i + 1];
@@ -97,8 +98,8 @@ public final class Lvsadm {
                 if (!ok) {
                     error(err, "usage: lvsadm --serve RULES [--threads N] [--busy-poll MICROS] [--coalesce MICROS]"
                             + "  (RULES in ipvsadm -R format, N event-loop threads, --busy-poll 0-1000000 µs of polling"
-                            + " before an idle event loop sleeps, --coalesce 0-1000 µs of napping while events are dense;"
-                            + " both off by default)");
+                            + " before an idle event loop sleeps (default 0), --coalesce 0-1000 µs of napping while events"
+                            + " are dense (default 10))");
                     return IpvsadmException.PARSE_ERROR;
                 }
                 CountDownLatch stop = new CountDownLatch(1);

@@ -34,6 +34,9 @@ final class EpollLoop {
      * the other loops' listeners to even out SO_REUSEPORT's hash spread.
      */
     private volatile int flows;
+    /** The loop's event coalescing (null when it does not coalesce), told the flow count. */
+    private EventCoalescing coalescing;
+    private boolean coalescingLooked;
 
     EpollLoop(IoEventLoop loop, int scratchSize) {
         this.loop = loop;
@@ -76,12 +79,24 @@ final class EpollLoop {
     @SuppressWarnings("NonAtomicOperationOnVolatileField") // single writer
     void flowStarted() {
         flows++;
+        flowsChanged();
     }
 
     /** A flow of this loop ended. Loop thread only. */
     @SuppressWarnings("NonAtomicOperationOnVolatileField") // single writer
     void flowEnded() {
         flows--;
+        flowsChanged();
+    }
+
+    private void flowsChanged() {
+        if (!coalescingLooked) { // on the loop's thread, which the coalescing is attached to
+            coalescing = EventCoalescing.ofCurrentThread();
+            coalescingLooked = true;
+        }
+        if (coalescing != null) {
+            coalescing.openFlows(flows);
+        }
     }
 
     /** Closes the pooled pipes (the loop is shutting down). */

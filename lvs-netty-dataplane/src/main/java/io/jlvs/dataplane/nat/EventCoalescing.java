@@ -12,20 +12,27 @@ package io.jlvs.dataplane.nat;
  * loop. A loop that naps on a timer instead is not in {@code epoll_wait}, so the senders only
  * queue their events, and the loop takes them as one batch when the nap ends.
  *
- * <p>A nap delays events, so it is taken only while it pays, judged at the end of windows of
- * a millisecond:
+ * <p>A nap delays events, so it is taken only while it pays:
  * <ul>
- *   <li>events are dense: at least one per two naps' time (sparse traffic and an idle loop block
- *       at once, as without coalescing);</li>
+ *   <li>the loop carries at least {@value #MIN_FLOWS} open TCP flows: a client with few
+ *       connections waits on each answer, so a nap's delay is a request it does not send (eight
+ *       keep-alive connections through one loop lost 8 % when every loop napped), while many
+ *       connections hide it;</li>
+ *   <li>events are dense, judged at the end of windows of a millisecond: at least one per two naps'
+ *       time (sparse traffic and an idle loop block at once, as without coalescing);</li>
  *   <li>naps find events: when fewer than four in five of the last 64 naps came back with any (the
  *       CPUs are contended, so a nap lasts far longer than asked and mostly delays), the loop stops
  *       napping for 8 ms, then tries again; every failed try doubles the pause, up to a quarter
  *       of a second, and a good try resets it.</li>
  * </ul>
  *
- * <p>Not thread-safe: one per event loop, used by its thread only.
+ * <p>Not thread-safe: one per event loop, used by its thread only. The loop's {@link EpollLoop}
+ * finds it through {@link #ofCurrentThread()} and keeps its flow count ({@link #openFlows}).
  */
 final class EventCoalescing {
+    /** Open TCP flows a loop needs before it naps (by default). */
+    static final int MIN_FLOWS = 32;
+    private static final ThreadLocal<EventCoalescing> OF_THREAD = new ThreadLocal<>();
     /** How long the event rate is measured over before the decision is renewed. */
     static final long WINDOW_NANOS = 1_000_000;
     /**
@@ -38,6 +45,8 @@ final class EventCoalescing {
     static final long MAX_PAUSE_NANOS = 256 * WINDOW_NANOS;
 
     private final long napNanos;
+    private final int minFlows;
+    private int flows;
     private long windowStart;
     private long events;
     private int naps;
@@ -48,19 +57,41 @@ final class EventCoalescing {
 
     /**
      * @param napNanos how long a nap lasts; must be positive
+     * @param minFlows open flows the loop needs before it naps ({@link #MIN_FLOWS}; tests use 0)
      * @param now the clock ({@link System#nanoTime()}) at the start
      */
-    EventCoalescing(long napNanos, long now) {
+    EventCoalescing(long napNanos, int minFlows, long now) {
         if (napNanos <= 0) {
             throw new IllegalArgumentException("nap must be positive: " + napNanos);
         }
         this.napNanos = napNanos;
+        this.minFlows = minFlows;
         this.windowStart = now;
         this.pausedUntil = now;
     }
 
     long napNanos() {
         return napNanos;
+    }
+
+    /** Makes this the coalescing of the calling event loop thread (when the loop starts). */
+    void attachToCurrentThread() {
+        OF_THREAD.set(this);
+    }
+
+    /** @return the coalescing of the calling event loop thread, or null when it does not coalesce */
+    static EventCoalescing ofCurrentThread() {
+        return OF_THREAD.get();
+    }
+
+    /** The loop now carries {@code n} open TCP flows. */
+    void openFlows(int n) {
+        flows = n;
+    }
+
+    /** @return the open TCP flows the loop last reported */
+    int openFlows() {
+        return flows;
     }
 
     /** A nap ended; {@code hit}: the poll after it found events. */
@@ -99,6 +130,6 @@ final class EventCoalescing {
 
     /** @return whether the loop, out of events, should nap before it blocks */
     boolean napBeforeBlocking() {
-        return nap;
+        return nap && flows >= minFlows;
     }
 }

@@ -104,8 +104,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * director, binds listeners and asks event loops to close flows.
  */
 public final class NatDataplane implements AutoCloseable {
-    /** The nap to ask {@link Builder#coalesce event coalescing} for: the one measured in benchmarks/RESULTS.md (it is off by default). */
-    public static final Duration SUGGESTED_COALESCE = Duration.ofNanos(10_000);
+    /** The nap of {@link Builder#coalesce event coalescing} unless one is asked for: the one measured in benchmarks/RESULTS.md. */
+    public static final Duration DEFAULT_COALESCE = Duration.ofNanos(10_000);
     private static final System.Logger LOG = System.getLogger(NatDataplane.class.getName());
     /** The native relay's per-loop read buffer. */
     private static final int SCRATCH_SIZE = 64 * 1024;
@@ -166,7 +166,7 @@ public final class NatDataplane implements AutoCloseable {
         Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> rs = new HashMap<>();
         b.realServerProxyProtocol.forEach((k, v) -> rs.put(k, Map.copyOf(v)));
         this.realServerProxyProtocol = Map.copyOf(rs);
-        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos, b.coalesceNanos);
+        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos, b.coalesceNanos, b.coalesceMinFlows);
         if (transport == Transport.EPOLL) {
             for (io.netty.util.concurrent.EventExecutor e : group) {
                 epollLoops.add(new EpollLoop((io.netty.channel.IoEventLoop) e, SCRATCH_SIZE));
@@ -494,7 +494,8 @@ public final class NatDataplane implements AutoCloseable {
         private boolean transparent;
         private boolean zeroCopy;
         private long busyPollNanos;
-        long coalesceNanos; // package-private: read by tests
+        long coalesceNanos = DEFAULT_COALESCE.toNanos(); // package-private: read by tests
+        int coalesceMinFlows = EventCoalescing.MIN_FLOWS; // package-private: tests nap with fewer flows
 
         private Builder(Director director) {
             this.director = Objects.requireNonNull(director, "director");
@@ -636,10 +637,10 @@ public final class NatDataplane implements AutoCloseable {
 
         /**
          * Event coalescing: the epoll counterpart of a NIC's adaptive interrupt moderation
-         * ({@code ethtool -C rx-usecs}). While events arrive densely (at least one per two naps'
-         * time, measured each millisecond), an event loop that runs out of events naps for
-         * {@code nap} on a timer before it sleeps in {@code epoll_wait}, then takes what came
-         * meanwhile as one batch. A loop that is not in {@code epoll_wait} needs no wake-up, so the
+         * ({@code ethtool -C rx-usecs}). While an event loop carries at least 32 open TCP flows and
+         * events arrive densely (at least one per two naps' time, measured each millisecond), the
+         * loop, when it runs out of events, naps for {@code nap} on a timer before it sleeps in
+         * {@code epoll_wait}, then takes what came meanwhile as one batch. A loop that is not in {@code epoll_wait} needs no wake-up, so the
          * clients and real servers that send to it do not pay for one inside their system calls
          * (on one machine, and in a VM above all, that wake-up and the preemption after it cost them
          * more than the event costs the loop). An event can wait up to one nap; sparse traffic and
@@ -647,12 +648,12 @@ public final class NatDataplane implements AutoCloseable {
          * CPU is contended, so naps last far longer than asked) stops napping for a while
          * ({@link EventCoalescing}). Busy polling, when on, replaces it. Ignored on NIO.
          *
-         * <p>Off by default. It wins where many connections keep one loop busy and a CPU is
-         * left for the senders (new connections per request through one loop: +5 % on the two-core
-         * machine, iperf3 too), and loses where few connections wait on each answer (8 keep-alive
-         * connections: -8 %, +50 % loop CPU per request at 4) or every CPU runs a loop (two loops,
-         * 50 keep-alive connections: -6 %). Measured in benchmarks/RESULTS.md; {@link
-         * NatDataplane#SUGGESTED_COALESCE} is the nap measured there.
+         * <p>On by default with a nap of {@link NatDataplane#DEFAULT_COALESCE} (10 µs). It wins
+         * where many connections keep a loop busy (new connections per request through one loop:
+         * +5 % on the two-core machine), and would lose where few connections wait on each answer
+         * (8 keep-alive connections: -8 %; +50 % loop CPU per request at 4), which is why a loop
+         * with fewer than 32 flows never naps, or where every CPU runs a loop and naps last far
+         * longer than asked, which the empty-nap check catches. Measured in benchmarks/RESULTS.md.
          *
          * @param nap how long a nap lasts; zero turns coalescing off
          * @throws IllegalArgumentException when negative or longer than a millisecond

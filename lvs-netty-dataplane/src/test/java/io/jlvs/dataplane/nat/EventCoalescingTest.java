@@ -7,19 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The coalescing decision on an explicit clock: naps only while events are dense and naps find them. */
+/**
+ * The coalescing decision on an explicit clock: naps only while events are dense and naps find
+ * them, and (with a flow minimum) while the loop carries enough flows. Most tests ask for no minimum.
+ */
 class EventCoalescingTest {
     private static final long NAP = 10_000; // 10 µs: dense means at least 50,000 events a second
     private static final long MS = 1_000_000;
 
     @Test
     void aNewLoopBlocksAtOnce() {
-        assertFalse(new EventCoalescing(NAP, 0).napBeforeBlocking());
+        assertFalse(new EventCoalescing(NAP, 0, 0).napBeforeBlocking());
     }
 
     @Test
     void denseEventsMakeItNapAndSparseOnesStopIt() {
-        EventCoalescing c = new EventCoalescing(NAP, 0);
+        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
         // 60 events in the first millisecond (60,000/s), in iterations of 3
         for (long t = 50_000; t <= MS; t += 50_000) {
             c.handled(3, t);
@@ -33,8 +36,21 @@ class EventCoalescingTest {
     }
 
     @Test
+    void aLoopWithFewFlowsDoesNotNap() {
+        EventCoalescing c = new EventCoalescing(NAP, EventCoalescing.MIN_FLOWS, 0);
+        c.handled(100, MS); // dense
+        assertFalse(c.napBeforeBlocking(), "no flows yet");
+        c.openFlows(EventCoalescing.MIN_FLOWS - 1);
+        assertFalse(c.napBeforeBlocking(), "31 flows");
+        c.openFlows(EventCoalescing.MIN_FLOWS);
+        assertTrue(c.napBeforeBlocking(), "32 flows");
+        c.openFlows(8);
+        assertFalse(c.napBeforeBlocking(), "down to 8 flows: at once, not at the end of the window");
+    }
+
+    @Test
     void theDecisionHoldsUntilTheWindowEnds() {
-        EventCoalescing c = new EventCoalescing(NAP, 0);
+        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
         c.handled(100, MS);
         assertTrue(c.napBeforeBlocking());
         c.handled(0, MS + MS / 2); // half a millisecond of nothing: not yet judged
@@ -45,7 +61,7 @@ class EventCoalescingTest {
 
     @Test
     void aLongSleepEndsInASparseWindow() {
-        EventCoalescing c = new EventCoalescing(NAP, 0);
+        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
         c.handled(100, MS);
         assertTrue(c.napBeforeBlocking());
         // the loop blocked for a second (idle) and woke with one event
@@ -55,10 +71,10 @@ class EventCoalescingTest {
 
     @Test
     void theThresholdIsOneEventPerTwoNaps() {
-        EventCoalescing atThreshold = new EventCoalescing(NAP, 0);
+        EventCoalescing atThreshold = new EventCoalescing(NAP, 0, 0);
         atThreshold.handled(50, MS); // 50 x 10 µs x 2 = 1 ms
         assertTrue(atThreshold.napBeforeBlocking());
-        EventCoalescing below = new EventCoalescing(NAP, 0);
+        EventCoalescing below = new EventCoalescing(NAP, 0, 0);
         below.handled(49, MS);
         assertFalse(below.napBeforeBlocking());
         assertEquals(NAP, below.napNanos());
@@ -66,12 +82,12 @@ class EventCoalescingTest {
 
     @Test
     void theNapMustBePositive() {
-        assertThrows(IllegalArgumentException.class, () -> new EventCoalescing(0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new EventCoalescing(0, 0, 0));
     }
 
     @Test
     void napsThatComeBackEmptyPauseNappingWithADoublingPause() {
-        EventCoalescing c = new EventCoalescing(NAP, 0);
+        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
         c.handled(100, MS);
         assertTrue(c.napBeforeBlocking());
         // a contended window: 64 naps, 51 found events (fewer than four in five)
@@ -97,7 +113,7 @@ class EventCoalescingTest {
 
     @Test
     void napsAreJudged64AtATimeAcrossWindows() {
-        EventCoalescing c = new EventCoalescing(NAP, 0);
+        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
         c.handled(100, MS);
         long t = napWindow(c, MS, 63, 0);
         assertTrue(c.napBeforeBlocking(), "63 empty naps are not judged yet");
@@ -107,7 +123,7 @@ class EventCoalescingTest {
 
     @Test
     void thePauseStopsDoublingAtAQuarterSecond() {
-        EventCoalescing c = new EventCoalescing(NAP, 0);
+        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
         long t = MS;
         c.handled(100, t);
         for (int i = 0; i < 12; i++) { // 8, 16, ... 256, 256, 256 ms

@@ -1,13 +1,14 @@
 package io.jlvs.dataplane.nat;
 
 /**
- * The TCP relay suite with event coalescing on ({@link NatDataplane.Builder#coalesce}, off by
- * default): loops that run out of dense events nap before they block, tasks from the control thread
- * wait for the naps.
+ * The TCP relay suite with event coalescing napping at once ({@link NatDataplane.Builder#coalesce}
+ * is on by default, but only loops with 32 open flows nap; these tests open a few): loops that run
+ * out of dense events nap before they block, tasks from the control thread wait for the naps.
  */
 class TcpRelayCoalescingTest extends TcpRelayTest {
     @Override
     NatDataplane.Builder configure(NatDataplane.Builder b) {
-        return b.coalesce(NatDataplane.SUGGESTED_COALESCE);
+        b.coalesceMinFlows = 0;
+        return b.coalesce(NatDataplane.DEFAULT_COALESCE);
     }
 }

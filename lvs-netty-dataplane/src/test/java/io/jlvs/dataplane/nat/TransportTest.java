@@ -39,18 +39,17 @@ class TransportTest {
         }
     }
 
-    /** Coalescing is opt-in, and its nap is checked. */
+    /** Coalescing is on by default (for loops with enough flows), and its nap is checked. */
     @Test
-    void coalescingIsOffByDefaultAndItsNapIsChecked() {
+    void coalescingIsOnByDefaultAndItsNapIsChecked() {
         try (io.jlvs.core.Director d = io.jlvs.core.Director.builder().timerThread(false).build()) {
             NatDataplane.Builder b = NatDataplane.builder(d);
-            assertEquals(0, b.coalesceNanos, "off unless asked for");
+            assertEquals(10_000, b.coalesceNanos, "10 µs naps unless asked otherwise");
+            assertEquals(32, b.coalesceMinFlows, "only loops with 32 open flows or more nap");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> b.coalesce(java.time.Duration.ofNanos(-1)));
             assertEquals("coalesce must be between 0 and 1 ms: PT-0.000000001S", e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> b.coalesce(java.time.Duration.ofNanos(1_000_001)));
-            b.coalesce(NatDataplane.SUGGESTED_COALESCE);
-            assertEquals(10_000, b.coalesceNanos);
             b.coalesce(java.time.Duration.ofMillis(1));
             assertEquals(1_000_000, b.coalesceNanos);
             b.coalesce(java.time.Duration.ZERO); // off again
