@@ -39,24 +39,24 @@ final class EpollHandlerFactory implements IoHandlerFactory {
     private static final long NAP_TIMER_SLACK_NANOS = 1_000;
     private final long busyPollNanos;
     private final long coalesceNanos;
-    private final int coalesceMinFlows;
+    private final EventCoalescing.Gate coalesceGate;
 
     /**
      * @param busyPollNanos how long a loop polls without blocking after its last event (0: not at all)
      * @param coalesceNanos how long a loop naps before blocking while events are dense (0: never);
      *     busy polling, when on, takes its place
-     * @param coalesceMinFlows open TCP flows a loop needs before it naps
+     * @param coalesceGate what a loop's traffic must look like before it naps
      */
-    EpollHandlerFactory(long busyPollNanos, long coalesceNanos, int coalesceMinFlows) {
+    EpollHandlerFactory(long busyPollNanos, long coalesceNanos, EventCoalescing.Gate coalesceGate) {
         this.busyPollNanos = busyPollNanos;
         this.coalesceNanos = busyPollNanos > 0 ? 0 : coalesceNanos;
-        this.coalesceMinFlows = coalesceMinFlows;
+        this.coalesceGate = coalesceGate;
     }
 
     @Override
     public IoHandler newHandler(ThreadAwareExecutor executor) {
         IoHandler h = delegate.newHandler(executor);
-        EventCoalescing coalescing = coalesceNanos > 0 ? new EventCoalescing(coalesceNanos, coalesceMinFlows, System.nanoTime()) : null;
+        EventCoalescing coalescing = coalesceNanos > 0 ? new EventCoalescing(coalesceNanos, coalesceGate, System.nanoTime()) : null;
         return new IoHandler() {
             @Override
             public void initialize() {

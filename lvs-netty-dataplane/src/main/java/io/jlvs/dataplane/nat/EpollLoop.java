@@ -79,24 +79,28 @@ final class EpollLoop {
     @SuppressWarnings("NonAtomicOperationOnVolatileField") // single writer
     void flowStarted() {
         flows++;
-        flowsChanged();
+        EventCoalescing c = coalescing();
+        if (c != null) {
+            c.flowStarted(flows);
+        }
     }
 
     /** A flow of this loop ended. Loop thread only. */
     @SuppressWarnings("NonAtomicOperationOnVolatileField") // single writer
     void flowEnded() {
         flows--;
-        flowsChanged();
+        EventCoalescing c = coalescing();
+        if (c != null) {
+            c.openFlows(flows);
+        }
     }
 
-    private void flowsChanged() {
+    private EventCoalescing coalescing() {
         if (!coalescingLooked) { // on the loop's thread, which the coalescing is attached to
             coalescing = EventCoalescing.ofCurrentThread();
             coalescingLooked = true;
         }
-        if (coalescing != null) {
-            coalescing.openFlows(flows);
-        }
+        return coalescing;
     }
 
     /** Closes the pooled pipes (the loop is shutting down). */

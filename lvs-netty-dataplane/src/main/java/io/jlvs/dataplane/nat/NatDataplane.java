@@ -166,7 +166,7 @@ public final class NatDataplane implements AutoCloseable {
         Map<ServiceKey, Map<InetSocketAddress, ProxyProtocol>> rs = new HashMap<>();
         b.realServerProxyProtocol.forEach((k, v) -> rs.put(k, Map.copyOf(v)));
         this.realServerProxyProtocol = Map.copyOf(rs);
-        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos, b.coalesceNanos, b.coalesceMinFlows);
+        this.group = transport.newEventLoopGroup(b.workerThreads, b.busyPollNanos, b.coalesceNanos, b.coalesceGate);
         if (transport == Transport.EPOLL) {
             for (io.netty.util.concurrent.EventExecutor e : group) {
                 epollLoops.add(new EpollLoop((io.netty.channel.IoEventLoop) e, SCRATCH_SIZE));
@@ -495,7 +495,7 @@ public final class NatDataplane implements AutoCloseable {
         private boolean zeroCopy;
         private long busyPollNanos;
         long coalesceNanos = DEFAULT_COALESCE.toNanos(); // package-private: read by tests
-        int coalesceMinFlows = EventCoalescing.MIN_FLOWS; // package-private: tests nap with fewer flows
+        EventCoalescing.Gate coalesceGate = EventCoalescing.Gate.DEFAULT; // package-private: tests nap without
 
         private Builder(Director director) {
             this.director = Objects.requireNonNull(director, "director");
@@ -637,10 +637,11 @@ public final class NatDataplane implements AutoCloseable {
 
         /**
          * Event coalescing: the epoll counterpart of a NIC's adaptive interrupt moderation
-         * ({@code ethtool -C rx-usecs}). While an event loop carries at least 32 open TCP flows and
-         * events arrive densely (at least one per two naps' time, measured each millisecond), the
-         * loop, when it runs out of events, naps for {@code nap} on a timer before it sleeps in
-         * {@code epoll_wait}, then takes what came meanwhile as one batch. A loop that is not in {@code epoll_wait} needs no wake-up, so the
+         * ({@code ethtool -C rx-usecs}). While an event loop carries at least 32 open TCP flows,
+         * at least 4 new ones a millisecond, and events arrive densely (at least one per two naps'
+         * time, measured each millisecond), the loop, when it runs out of events, naps for
+         * {@code nap} on a timer before it sleeps in {@code epoll_wait}, then takes what came
+         * meanwhile as one batch. A loop that is not in {@code epoll_wait} needs no wake-up, so the
          * clients and real servers that send to it do not pay for one inside their system calls
          * (on one machine, and in a VM above all, that wake-up and the preemption after it cost them
          * more than the event costs the loop). An event can wait up to one nap; sparse traffic and
@@ -649,11 +650,12 @@ public final class NatDataplane implements AutoCloseable {
          * ({@link EventCoalescing}). Busy polling, when on, replaces it. Ignored on NIO.
          *
          * <p>On by default with a nap of {@link NatDataplane#DEFAULT_COALESCE} (10 µs). It wins
-         * where many connections keep a loop busy (new connections per request through one loop:
-         * +5 % on the two-core machine), and would lose where few connections wait on each answer
-         * (8 keep-alive connections: -8 %; +50 % loop CPU per request at 4), which is why a loop
-         * with fewer than 32 flows never naps, or where every CPU runs a loop and naps last far
-         * longer than asked, which the empty-nap check catches. Measured in benchmarks/RESULTS.md.
+         * where many short connections keep a loop busy (a new connection per request through one
+         * loop: +5 % on the two-core machine). It would lose where few connections wait on each
+         * answer (8 keep-alive connections: -8 %; +50 % loop CPU per request at 4), hence the 32
+         * flows; on established connections it gained nothing and lengthened the latency tail,
+         * hence the churn; and where every CPU runs a loop, naps last far longer than asked, which
+         * the empty-nap check catches. Measured in benchmarks/RESULTS.md.
          *
          * @param nap how long a nap lasts; zero turns coalescing off
          * @throws IllegalArgumentException when negative or longer than a millisecond

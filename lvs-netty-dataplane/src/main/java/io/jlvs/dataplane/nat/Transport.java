@@ -49,18 +49,18 @@ public enum Transport {
      * @param busyPollNanos epoll only: how long a loop polls without blocking after its last event
      *     ({@link NatDataplane.Builder#busyPoll}); 0 blocks at once
      * @param coalesceNanos epoll only: how long a loop naps before blocking while events are dense
-     *     and the loop carries enough flows ({@link NatDataplane.Builder#coalesce}); 0 never naps;
+     *     and connections churn ({@link NatDataplane.Builder#coalesce}); 0 never naps;
      *     ignored when busy polling
      * @return an event loop group of {@code threads} threads on this transport
      */
     public EventLoopGroup newEventLoopGroup(int threads, long busyPollNanos, long coalesceNanos) {
-        return newEventLoopGroup(threads, busyPollNanos, coalesceNanos, EventCoalescing.MIN_FLOWS);
+        return newEventLoopGroup(threads, busyPollNanos, coalesceNanos, EventCoalescing.Gate.DEFAULT);
     }
 
-    /** As above, with the open flows a loop needs before it naps (tests nap with none). */
-    EventLoopGroup newEventLoopGroup(int threads, long busyPollNanos, long coalesceNanos, int coalesceMinFlows) {
+    /** As above, with the traffic a loop needs before it naps (tests nap without a gate). */
+    EventLoopGroup newEventLoopGroup(int threads, long busyPollNanos, long coalesceNanos, EventCoalescing.Gate coalesceGate) {
         IoHandlerFactory factory = this == EPOLL
-                ? new EpollHandlerFactory(busyPollNanos, coalesceNanos, coalesceMinFlows)
+                ? new EpollHandlerFactory(busyPollNanos, coalesceNanos, coalesceGate)
                 : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, factory);
     }

@@ -17,12 +17,12 @@ class EventCoalescingTest {
 
     @Test
     void aNewLoopBlocksAtOnce() {
-        assertFalse(new EventCoalescing(NAP, 0, 0).napBeforeBlocking());
+        assertFalse(new EventCoalescing(NAP, EventCoalescing.Gate.NONE, 0).napBeforeBlocking());
     }
 
     @Test
     void denseEventsMakeItNapAndSparseOnesStopIt() {
-        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
+        EventCoalescing c = new EventCoalescing(NAP, EventCoalescing.Gate.NONE, 0);
         // 60 events in the first millisecond (60,000/s), in iterations of 3
         for (long t = 50_000; t <= MS; t += 50_000) {
             c.handled(3, t);
@@ -37,20 +37,46 @@ class EventCoalescingTest {
 
     @Test
     void aLoopWithFewFlowsDoesNotNap() {
-        EventCoalescing c = new EventCoalescing(NAP, EventCoalescing.MIN_FLOWS, 0);
-        c.handled(100, MS); // dense
-        assertFalse(c.napBeforeBlocking(), "no flows yet");
-        c.openFlows(EventCoalescing.MIN_FLOWS - 1);
+        EventCoalescing c = new EventCoalescing(NAP, EventCoalescing.Gate.DEFAULT, 0);
+        for (int i = 1; i <= 31; i++) {
+            c.flowStarted(i);
+        }
+        c.handled(100, MS); // dense, 31 new flows in the window
         assertFalse(c.napBeforeBlocking(), "31 flows");
-        c.openFlows(EventCoalescing.MIN_FLOWS);
-        assertTrue(c.napBeforeBlocking(), "32 flows");
+        c.flowStarted(32);
+        assertTrue(c.napBeforeBlocking(), "32 flows: at once, not at the end of the window");
         c.openFlows(8);
-        assertFalse(c.napBeforeBlocking(), "down to 8 flows: at once, not at the end of the window");
+        assertFalse(c.napBeforeBlocking(), "down to 8 flows");
+    }
+
+    @Test
+    void aLoopWhoseConnectionsDoNotChurnDoesNotNap() {
+        EventCoalescing c = new EventCoalescing(NAP, EventCoalescing.Gate.DEFAULT, 0);
+        for (int i = 1; i <= 50; i++) {
+            c.flowStarted(i); // 50 connections opened in the first millisecond
+        }
+        c.handled(100, MS);
+        assertTrue(c.napBeforeBlocking(), "dense events, 50 flows, 50 new ones");
+        for (int i = 0; i < 3; i++) {
+            c.flowStarted(50); // a connection replaced 3 times in the next millisecond: below 4
+        }
+        c.handled(100, 2 * MS);
+        assertFalse(c.napBeforeBlocking(), "keep-alive traffic on established flows");
+        for (int i = 0; i < 4; i++) {
+            c.flowStarted(50);
+        }
+        c.handled(100, 3 * MS);
+        assertTrue(c.napBeforeBlocking(), "4 new flows a millisecond");
+        for (int i = 0; i < 4; i++) {
+            c.flowStarted(50);
+        }
+        c.handled(100, 5 * MS); // a two-millisecond window needs 8
+        assertFalse(c.napBeforeBlocking(), "4 new flows in 2 ms");
     }
 
     @Test
     void theDecisionHoldsUntilTheWindowEnds() {
-        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
+        EventCoalescing c = new EventCoalescing(NAP, EventCoalescing.Gate.NONE, 0);
         c.handled(100, MS);
         assertTrue(c.napBeforeBlocking());
         c.handled(0, MS + MS / 2); // half a millisecond of nothing: not yet judged
@@ -61,7 +87,7 @@ class EventCoalescingTest {
 
     @Test
     void aLongSleepEndsInASparseWindow() {
-        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
+        EventCoalescing c = new EventCoalescing(NAP, EventCoalescing.Gate.NONE, 0);
         c.handled(100, MS);
         assertTrue(c.napBeforeBlocking());
         // the loop blocked for a second (idle) and woke with one event
@@ -71,10 +97,10 @@ class EventCoalescingTest {
 
     @Test
     void theThresholdIsOneEventPerTwoNaps() {
-        EventCoalescing atThreshold = new EventCoalescing(NAP, 0, 0);
+        EventCoalescing atThreshold = new EventCoalescing(NAP, EventCoalescing.Gate.NONE, 0);
         atThreshold.handled(50, MS); // 50 x 10 µs x 2 = 1 ms
         assertTrue(atThreshold.napBeforeBlocking());
-        EventCoalescing below = new EventCoalescing(NAP, 0, 0);
+        EventCoalescing below = new EventCoalescing(NAP, EventCoalescing.Gate.NONE, 0);
         below.handled(49, MS);
         assertFalse(below.napBeforeBlocking());
         assertEquals(NAP, below.napNanos());
@@ -82,12 +108,12 @@ class EventCoalescingTest {
 
     @Test
     void theNapMustBePositive() {
-        assertThrows(IllegalArgumentException.class, () -> new EventCoalescing(0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new EventCoalescing(0, EventCoalescing.Gate.NONE, 0));
     }
 
     @Test
     void napsThatComeBackEmptyPauseNappingWithADoublingPause() {
-        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
+        EventCoalescing c = new EventCoalescing(NAP, EventCoalescing.Gate.NONE, 0);
         c.handled(100, MS);
         assertTrue(c.napBeforeBlocking());
         // a contended window: 64 naps, 51 found events (fewer than four in five)
@@ -113,7 +139,7 @@ class EventCoalescingTest {
 
     @Test
     void napsAreJudged64AtATimeAcrossWindows() {
-        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
+        EventCoalescing c = new EventCoalescing(NAP, EventCoalescing.Gate.NONE, 0);
         c.handled(100, MS);
         long t = napWindow(c, MS, 63, 0);
         assertTrue(c.napBeforeBlocking(), "63 empty naps are not judged yet");
@@ -123,7 +149,7 @@ class EventCoalescingTest {
 
     @Test
     void thePauseStopsDoublingAtAQuarterSecond() {
-        EventCoalescing c = new EventCoalescing(NAP, 0, 0);
+        EventCoalescing c = new EventCoalescing(NAP, EventCoalescing.Gate.NONE, 0);
         long t = MS;
         c.handled(100, t);
         for (int i = 0; i < 12; i++) { // 8, 16, ... 256, 256, 256 ms

@@ -8,7 +8,7 @@ package io.jlvs.dataplane.nat;
 class TcpRelayCoalescingTest extends TcpRelayTest {
     @Override
     NatDataplane.Builder configure(NatDataplane.Builder b) {
-        b.coalesceMinFlows = 0;
+        b.coalesceGate = EventCoalescing.Gate.NONE;
         return b.coalesce(NatDataplane.DEFAULT_COALESCE);
     }
 }

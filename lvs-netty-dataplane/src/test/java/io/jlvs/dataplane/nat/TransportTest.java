@@ -45,7 +45,7 @@ class TransportTest {
         try (io.jlvs.core.Director d = io.jlvs.core.Director.builder().timerThread(false).build()) {
             NatDataplane.Builder b = NatDataplane.builder(d);
             assertEquals(10_000, b.coalesceNanos, "10 µs naps unless asked otherwise");
-            assertEquals(32, b.coalesceMinFlows, "only loops with 32 open flows or more nap");
+            assertEquals(new EventCoalescing.Gate(32, 4), b.coalesceGate, "only loops with 32 open flows, 4 new ones a ms, nap");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> b.coalesce(java.time.Duration.ofNanos(-1)));
             assertEquals("coalesce must be between 0 and 1 ms: PT-0.000000001S", e.getMessage());
