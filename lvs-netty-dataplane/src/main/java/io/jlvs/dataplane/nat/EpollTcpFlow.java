@@ -76,7 +76,7 @@ final class EpollTcpFlow implements RelayFlow {
      * the interest: enough that a short connection never pays the {@code epoll_ctl}, few enough
      * that a long one soon stops allocating.
      */
-    static final int IDLE_WRITE_EVENTS = 4;
+    private static final int IDLE_WRITE_EVENTS = 4;
     /** IP_TRANSPARENT / IPV6_TRANSPARENT and their levels (Linux ABI). */
     private static final int SOL_IP = 0;
     private static final int IP_TRANSPARENT = 19;
