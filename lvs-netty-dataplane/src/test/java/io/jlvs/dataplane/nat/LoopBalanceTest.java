@@ -1,15 +1,12 @@
 package io.jlvs.dataplane.nat;
 
-import static io.jlvs.dataplane.nat.Support.addMasq;
 import static io.jlvs.dataplane.nat.Support.await;
-import static io.jlvs.dataplane.nat.Support.freeAddress;
 import static io.jlvs.dataplane.nat.Support.loopback;
-import static io.jlvs.dataplane.nat.Support.tcpService;
+import static io.jlvs.dataplane.nat.Support.natServiceTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jlvs.core.Director;
-import io.jlvs.core.ServiceKey;
 import io.jlvs.dataplane.nat.Support.ShiftTicker;
 import io.jlvs.dataplane.nat.Support.TcpServer;
 import org.junit.jupiter.api.Test;
@@ -33,9 +30,7 @@ class LoopBalanceTest {
         Director director = Support.director(new ShiftTicker());
         List<Socket> clients = new ArrayList<>();
         try (TcpServer rs = new TcpServer(loopback(), TcpServer.echo())) {
-            InetSocketAddress vip = freeAddress();
-            ServiceKey key = tcpService(director, vip, "rr");
-            addMasq(director, key, rs.address(), 1);
+            InetSocketAddress vip = natServiceTo(director, rs.address());
             try (NatDataplane nat = NatDataplane.builder(director).workerThreads(3).start()) {
                 for (int i = 0; i < 60; i++) {
                     Socket c = new Socket(vip.getAddress(), vip.getPort());

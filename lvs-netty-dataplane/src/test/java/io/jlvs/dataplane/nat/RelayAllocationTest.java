@@ -1,16 +1,13 @@
 package io.jlvs.dataplane.nat;
 
-import static io.jlvs.dataplane.nat.Support.addMasq;
-import static io.jlvs.dataplane.nat.Support.freeAddress;
 import static io.jlvs.dataplane.nat.Support.loopback;
 import static io.jlvs.dataplane.nat.Support.readFully;
-import static io.jlvs.dataplane.nat.Support.tcpService;
+import static io.jlvs.dataplane.nat.Support.natServiceTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jlvs.core.Director;
-import io.jlvs.core.ServiceKey;
 import io.jlvs.dataplane.nat.Support.ShiftTicker;
 import io.jlvs.dataplane.nat.Support.TcpServer;
 import org.junit.jupiter.api.Test;
@@ -42,9 +39,7 @@ class RelayAllocationTest {
                 "this JVM does not count allocated bytes per thread");
         Director director = Support.director(new ShiftTicker());
         try (TcpServer rs = new TcpServer(loopback(), TcpServer.echo())) {
-            InetSocketAddress vip = freeAddress();
-            ServiceKey key = tcpService(director, vip, "rr");
-            addMasq(director, key, rs.address(), 1);
+            InetSocketAddress vip = natServiceTo(director, rs.address());
             try (NatDataplane nat = NatDataplane.builder(director).workerThreads(1).start();
                     Socket early = new Socket(vip.getAddress(), vip.getPort());
                     Socket late = new Socket(vip.getAddress(), vip.getPort())) {

@@ -76,6 +76,13 @@ final class Support {
         d.addRealServer(key, RealServerConfig.builder(rs).method(ForwardingMethod.MASQ).weight(weight).build());
     }
 
+    /** A TCP service (rr) on a free loopback address with one masquerading real server. @return its VIP */
+    static InetSocketAddress natServiceTo(Director d, InetSocketAddress realServer) {
+        InetSocketAddress vip = freeAddress();
+        addMasq(d, tcpService(d, vip, "rr"), realServer, 1);
+        return vip;
+    }
+
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
