@@ -29,7 +29,7 @@ package io.jlvs.dataplane.nat;
  *       of a second, and a good try resets it.</li>
  * </ul>
  *
- * The flow count, churn and density are judged at the end of windows of a millisecond.
+ * Churn and density are judged at the end of windows of a millisecond, the flow count at once.
  *
  * <p>Not thread-safe: one per event loop, used by its thread only. The loop's {@link EpollLoop}
  * finds it through {@link #ofCurrentThread()} and reports its flows ({@link #flowStarted},
