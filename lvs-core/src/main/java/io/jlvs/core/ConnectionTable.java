@@ -30,9 +30,9 @@ import java.util.random.RandomGenerator;
  * entry's fields are final and its {@code expired} flag tells it is gone.
  *
  * <p>Expiry: instead of a timer per entry, {@link #expire} sweeps the buckets so that every
- * entry is looked at at least once a second (the director calls it every 100 ms). Capacity stands
- * in for the kernel's free memory in the defense strategies (§6): "low memory" is less than 1/16
- * of the capacity free.
+ * entry is looked at at least once a second (the director calls it every 10 ms while it holds
+ * entries). Capacity stands in for the kernel's free memory in the defense strategies (§6): "low
+ * memory" is less than 1/16 of the capacity free.
  */
 final class ConnectionTable {
     private static final long NANOS = 1_000_000_000L;
