@@ -49,6 +49,8 @@ public final class Connection implements AutoCloseable {
     private static final byte NO_OUTPUT = 1;
     private static final byte CLIENT_FIN = 2;
     private static final byte SERVER_FIN = 4;
+    /** {@link #wheelTick} of an entry in no timer list (above every tick, see {@link ExpiryWheel#arm}). */
+    static final int NOT_QUEUED = Integer.MAX_VALUE;
 
     /** Addresses of an IPv6 flow. */
     private record Ipv6Endpoints(InetSocketAddress client, InetSocketAddress virtualAddress) {
@@ -93,6 +95,11 @@ public final class Connection implements AutoCloseable {
     private volatile long expiresAtNanos;
     /** Next entry of the same hash bucket; written under the bucket's stripe lock. */
     volatile Connection next;
+    /** The {@link ExpiryWheel} tick whose list holds the entry, or {@link #NOT_QUEUED}; written under that list's lock. */
+    volatile int wheelTick = NOT_QUEUED;
+    /** Neighbours in the wheel's list; under the list's lock. */
+    Connection wheelPrev;
+    Connection wheelNext;
 
     /** A flow. */
     Connection(ConnectionTable table, Protocol protocol, InetSocketAddress client, InetSocketAddress virtualAddress,

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToIntFunction;
 import java.util.random.RandomGenerator;
 
 /**
@@ -29,16 +30,16 @@ import java.util.random.RandomGenerator;
  * reader racing with a removal may still walk through the removed entry, which is harmless: the
  * entry's fields are final and its {@code expired} flag tells it is gone.
  *
- * <p>Expiry: instead of a timer per entry, {@link #expire} sweeps the buckets so that every
- * entry is looked at at least once a second (the director calls it every 10 ms while it holds
- * entries). Capacity stands in for the kernel's free memory in the defense strategies (§6): "low
- * memory" is less than 1/16 of the capacity free.
+ * <p>Expiry: an {@link ExpiryWheel} holds every entry under its deadline's tick, and
+ * {@link #expire} (the director's timer) looks only at the ticks that have passed and the current
+ * one, so an entry leaves the table at the timer's first run at or after its deadline, and live
+ * entries far from theirs cost the timer nothing. Capacity stands in for the kernel's free memory in the defense
+ * strategies (§6): "low memory" is less than 1/16 of the capacity free.
  */
 final class ConnectionTable {
     private static final long NANOS = 1_000_000_000L;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Connection[].class);
     private static final int STRIPES = 64;
-    private static final long SWEEP_PERIOD = NANOS;
     private static final long IDLE_SPARED = 60 * NANOS;
 
     private final Connection[] buckets;
@@ -60,8 +61,15 @@ final class ConnectionTable {
     private volatile Sysctls sysctls = Sysctls.DEFAULT;
     private volatile boolean secureTcpActive;
     private volatile int dropPacketRate;
-    private int sweepCursor;
-    private long lastSweepNanos;
+    private final ExpiryWheel wheel;
+    /** What the wheel does with an entry whose deadline has come: out of the table, then expired. */
+    private final ToIntFunction<Connection> expireOne = c -> {
+        if (remove(c)) {
+            c.expire();
+            return 1;
+        }
+        return 0;
+    };
 
     ConnectionTable(int capacity, Ticker ticker, RandomGenerator random, Stats totals) {
         this.capacity = capacity;
@@ -76,7 +84,7 @@ final class ConnectionTable {
         this.random = random;
         this.totals = totals;
         this.templates = new TemplateTable(ticker);
-        this.lastSweepNanos = ticker.read();
+        this.wheel = new ExpiryWheel(ticker.read());
     }
 
     // ------------------------------------------------------------------ settings
@@ -220,6 +228,7 @@ final class ConnectionTable {
         if (replaced != null) {
             size.decrementAndGet();
             replaced.expire();
+            wheel.remove(replaced);
         }
         return c;
     }
@@ -248,15 +257,21 @@ final class ConnectionTable {
         return false;
     }
 
-    /** Re-arms a connection's timer with the timeout of its current state. */
+    /**
+     * Re-arms a connection's timer with the timeout of its current state. Per packet: a later
+     * deadline only stores it (see {@link ExpiryWheel#arm}).
+     */
     void rearm(Connection c) {
-        c.expiresAt(ticker.read() + timeoutSeconds(c.state()) * NANOS);
+        long deadline = ticker.read() + timeoutSeconds(c.state()) * NANOS;
+        c.expiresAt(deadline);
+        wheel.arm(c, deadline);
     }
 
     /** Removes {@code c} now (rescheduling, expire_nodest_conn). */
     void expireNow(Connection c) {
         if (remove(c)) {
             c.expire();
+            wheel.remove(c);
         }
     }
 
@@ -264,6 +279,7 @@ final class ConnectionTable {
     private void drop(Connection c) {
         if (remove(c)) {
             c.expire();
+            wheel.remove(c);
             Connection t = c.template();
             if (t != null && t.controlledConnections() == 0 && t.state() == ConnectionState.NONE) {
                 templates.invalidate(t);
@@ -275,32 +291,13 @@ final class ConnectionTable {
     // ------------------------------------------------------------------ timers
 
     /**
-     * Expires entries whose timer has run out: sweeps the share of buckets due since the last
-     * call, so every entry is seen at least once a second (all of them when a second or more has
-     * passed); then due templates.
+     * Expires entries whose deadline has passed (those of the wheel's ticks that have ended), then
+     * due templates. Timer thread only.
+     *
+     * @return the connections expired
      */
     int expire(long nowNanos) {
-        long elapsed = nowNanos - lastSweepNanos;
-        int count = elapsed >= SWEEP_PERIOD ? buckets.length
-                : (int) Math.min(buckets.length, (buckets.length * (double) elapsed) / SWEEP_PERIOD + 1);
-        lastSweepNanos = nowNanos;
-        int n = 0;
-        if (size.get() == 0) {
-            // nothing to expire: an idle director costs no sweep (a million empty buckets a second
-            // otherwise, ~1 % of a CPU); entries made meanwhile are seen within the next second
-            templates.cleanUp();
-            return 0;
-        }
-        for (int i = 0; i < count; i++) {
-            int bucket = sweepCursor;
-            sweepCursor = (sweepCursor + 1) & mask;
-            for (Connection c = head(bucket); c != null; c = c.next) {
-                if (c.expiresAtNanos() - nowNanos <= 0 && remove(c)) {
-                    c.expire();
-                    n++;
-                }
-            }
-        }
+        int n = wheel.expireDue(nowNanos, expireOne);
         templates.cleanUp();
         return n;
     }
@@ -404,6 +401,7 @@ final class ConnectionTable {
             for (Connection c = head(b); c != null; c = c.next) {
                 if (remove(c)) {
                     c.expire();
+                    wheel.remove(c);
                 }
             }
         }
@@ -430,6 +428,11 @@ final class ConnectionTable {
 
     int size() {
         return size.get();
+    }
+
+    /** @return the entries the expiry timer has looked at so far (tests) */
+    long timerLooked() {
+        return wheel.looked();
     }
 
     long refused() {

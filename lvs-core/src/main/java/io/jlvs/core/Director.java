@@ -65,13 +65,13 @@ public final class Director implements AutoCloseable {
     private static final long ESTIMATOR_NANOS = 2_000_000_000L;
     private static final long DEFENSE_NANOS = 1_000_000_000L;
     /**
-     * The timer thread's period while connections exist, and while there are none. Expiry sweeps
-     * the buckets due since its last run, so a shorter period means the same work in smaller
-     * pieces: 10 ms keeps each run short (a run that swept a tenth of a table of 100,000 entries
-     * took about 0.8 ms, a stall for whatever it displaced on a busy machine: the NAT data plane's
-     * latency tail); 100 ms keeps an idle director nearly asleep.
+     * The timer thread's period while connections exist, and while there are none. Expiry looks at
+     * the expiry wheel's ticks that have ended since the last run, so running once a tick
+     * (~17 ms) keeps each run to one tick's expiries (a long run is a stall for whatever it
+     * displaces on a busy machine: the NAT data plane's latency tail) without waking for nothing
+     * in between; 100 ms keeps an idle director nearly asleep.
      */
-    private static final long BUSY_TIMER_MILLIS = 10;
+    private static final long BUSY_TIMER_MILLIS = TimeUnit.NANOSECONDS.toMillis(ExpiryWheel.TICK_NANOS) + 1;
     private static final long IDLE_TIMER_MILLIS = 100;
 
     /** An immutable generation of the service table. */
@@ -501,6 +501,11 @@ public final class Director implements AutoCloseable {
         return connections.droppedPackets();
     }
 
+    /** @return the connection table (tests) */
+    ConnectionTable connectionTable() {
+        return connections;
+    }
+
     /** @return a snapshot of the connection table */
     public List<Connection> connections() {
         return Collections.unmodifiableList(connections.snapshot());
@@ -693,7 +698,7 @@ public final class Director implements AutoCloseable {
 
     /**
      * Runs every timer that is due at the ticker's current time: connection expiry, the 2-second
-     * rate estimator, and freeing idle real servers from the trash. Called every 10 ms by the
+     * rate estimator, and freeing idle real servers from the trash. Called every 17 ms by the
      * director's timer thread while connections exist, every 100 ms otherwise; tests with a fake
      * ticker call it themselves.
      */
