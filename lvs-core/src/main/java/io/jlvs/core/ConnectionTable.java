@@ -303,6 +303,15 @@ final class ConnectionTable {
     }
 
     /**
+     * @return when the expiry timer next has work, at most {@link ExpiryWheel#MIN_TIMEOUT_NANOS}
+     *         and at most {@code limitNanos} ahead (see {@link ExpiryWheel#nextWork})
+     */
+    long nextExpiryWork(long nowNanos, long limitNanos) {
+        long horizon = nowNanos + ExpiryWheel.MIN_TIMEOUT_NANOS;
+        return wheel.nextWork(nowNanos, limitNanos - horizon < 0 ? limitNanos : horizon);
+    }
+
+    /**
      * The once-a-second defense run (§6.1) with the table's free room standing in for free
      * memory: switches drop_entry, drop_packet and secure_tcp between their auto states, then drops
      * entries from a random 1/32 of the buckets while drop_entry is active.

@@ -65,14 +65,14 @@ public final class Director implements AutoCloseable {
     private static final long ESTIMATOR_NANOS = 2_000_000_000L;
     private static final long DEFENSE_NANOS = 1_000_000_000L;
     /**
-     * The timer thread's period while connections exist, and while there are none. Expiry looks at
-     * the expiry wheel's ticks that have ended since the last run, so running once a tick
-     * (~17 ms) keeps each run to one tick's expiries (a long run is a stall for whatever it
-     * displaces on a busy machine: the NAT data plane's latency tail) without waking for nothing
-     * in between; 100 ms keeps an idle director nearly asleep.
+     * The timer thread sleeps until its next work: the end of the next expiry-wheel tick that holds
+     * entries, the next defense or estimator run, at most a second. A director whose connections are
+     * far from their deadlines (long-lived flows) wakes once a second; one expiring connections all
+     * the time wakes once a tick (~17 ms) and each run handles one tick's expiries. Every wake-up
+     * is CPU taken from the data plane's neighbours; a long run is a stall for whatever it displaces
+     * (on a busy machine, the NAT data plane's latency tail).
      */
-    private static final long BUSY_TIMER_MILLIS = TimeUnit.NANOSECONDS.toMillis(ExpiryWheel.TICK_NANOS) + 1;
-    private static final long IDLE_TIMER_MILLIS = 100;
+    private static final long MIN_TIMER_NANOS = 1_000_000L;
 
     /** An immutable generation of the service table. */
     private record ServiceTable(Map<ServiceKey, VirtualService> byKey, List<VirtualService> inOrder,
@@ -113,7 +113,7 @@ public final class Director implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            timerThread.schedule(this::timerTick, IDLE_TIMER_MILLIS, TimeUnit.MILLISECONDS);
+            timerThread.schedule(this::timerTick, DEFENSE_NANOS, TimeUnit.NANOSECONDS);
         } else {
             timerThread = null;
         }
@@ -698,9 +698,8 @@ public final class Director implements AutoCloseable {
 
     /**
      * Runs every timer that is due at the ticker's current time: connection expiry, the 2-second
-     * rate estimator, and freeing idle real servers from the trash. Called every 17 ms by the
-     * director's timer thread while connections exist, every 100 ms otherwise; tests with a fake
-     * ticker call it themselves.
+     * rate estimator, and freeing idle real servers from the trash. Called by the director's timer
+     * thread when it has work (at most a second apart); tests with a fake ticker call it themselves.
      */
     public void runTimers() {
         long now = ticker.read();
@@ -728,16 +727,25 @@ public final class Director implements AutoCloseable {
         }
     }
 
-    /** One run of the timer thread, which then schedules the next: sooner while connections exist. */
+    /** One run of the timer thread, which then schedules the next: when the timers next have work. */
     private void timerTick() {
+        long delay = MIN_TIMER_NANOS;
         try {
             runTimers();
+            long now = ticker.read();
+            long limit;
+            writer.lock(); // the defense and estimator deadlines move under it
+            try {
+                limit = nextDefenseNanos - nextEstimateNanos < 0 ? nextDefenseNanos : nextEstimateNanos;
+            } finally {
+                writer.unlock();
+            }
+            delay = Math.max(MIN_TIMER_NANOS, connections.nextExpiryWork(now, limit) - now);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "director timer failed", e);
         }
         try {
-            timerThread.schedule(this::timerTick, connections.size() > 0 ? BUSY_TIMER_MILLIS : IDLE_TIMER_MILLIS,
-                    TimeUnit.MILLISECONDS);
+            timerThread.schedule(this::timerTick, delay, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             // the director is closing: no next run
         }

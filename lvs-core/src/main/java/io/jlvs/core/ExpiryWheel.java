@@ -34,6 +34,8 @@ final class ExpiryWheel {
     static final long TICK_NANOS = 1L << TICK_SHIFT;
     static final int SLOTS = 1 << 14;
     private static final int STRIPES = 64;
+    /** No deadline is armed closer than this to the moment it is armed (the shortest timeout is 1 s). */
+    static final long MIN_TIMEOUT_NANOS = 1_000_000_000L;
 
     private final Connection[] heads = new Connection[SLOTS];
     private final Object[] locks = new Object[STRIPES];
@@ -188,6 +190,26 @@ final class ExpiryWheel {
             due.clear();
         }
         return expired;
+    }
+
+    /**
+     * When the timer next has work: the end of the first tick from the current one whose list is
+     * not empty, or {@code limitNanos} if none ends before it. Exact as long as {@code limitNanos}
+     * is at most {@link #MIN_TIMEOUT_NANOS} ahead: an entry armed after this call has a deadline at
+     * least that far from the moment it was armed, so it falls at or after the limit.
+     */
+    long nextWork(long nowNanos, long limitNanos) {
+        int last = tickOf(limitNanos);
+        for (int tick = tickOf(nowNanos); tick < last; tick++) {
+            boolean queued;
+            synchronized (lock(tick)) {
+                queued = heads[tick & (SLOTS - 1)] != null;
+            }
+            if (queued) {
+                return origin + ((long) (tick + 1) << TICK_SHIFT);
+            }
+        }
+        return limitNanos;
     }
 
     /** @return the entries the timer has looked at since the wheel was made (for tests) */

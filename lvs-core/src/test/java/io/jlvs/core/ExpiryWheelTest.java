@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The connection table's expiry wheel: every entry expires at the timer's first run at or after
  * its deadline, whatever its deadline did meanwhile (moved on by packets, moved back by a state
- * with a shorter timeout) and however far apart the runs are; a live entry costs the timer a look
+ * with a shorter timeout) and however far apart the runs are, and the timer thread's sleep
+ * ({@code nextExpiryWork}) ends within a tick of every deadline; a live entry costs the timer a look
  * only when a deadline it had passes, not on every run; racing threads lose no entry.
  */
 class ExpiryWheelTest {
@@ -104,9 +105,15 @@ class ExpiryWheelTest {
                 ticker.advanceNanos(step.advanceMillis() * 1_000_000L);
                 director.runTimers();
                 long at = ticker.read();
+                // the timer thread would sleep until wake: no live entry may fall due more than a tick before it
+                long wake = director.connectionTable().nextExpiryWork(at, at + 5_000_000_000L);
+                assertTrue(wake - at > 0 && wake - at <= 1_000_000_000L, "sleeps " + (wake - at) + " ns");
                 for (Connection e : made) {
-                    boolean due = deadline.get(e) - at <= 0;
-                    assertEquals(due, e.isExpired(), () -> e + ": deadline " + deadline.get(e) + ", timer ran at " + at);
+                    long d = deadline.get(e);
+                    assertEquals(d - at <= 0, e.isExpired(), () -> e + ": deadline " + d + ", timer ran at " + at);
+                    if (!e.isExpired()) {
+                        assertTrue(wake - d <= ExpiryWheel.TICK_NANOS, () -> e + ": deadline " + d + ", next run " + wake);
+                    }
                 }
             }
             ticker.advanceSeconds(1_000);
