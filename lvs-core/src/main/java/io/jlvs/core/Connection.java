@@ -50,7 +50,7 @@ public final class Connection implements AutoCloseable {
     private static final byte CLIENT_FIN = 2;
     private static final byte SERVER_FIN = 4;
     /** {@link #wheelTick} of an entry in no timer list (above every tick, see {@link ExpiryWheel#arm}). */
-    static final int NOT_QUEUED = Integer.MAX_VALUE;
+    static final long NOT_QUEUED = Long.MAX_VALUE;
 
     /** Addresses of an IPv6 flow. */
     private record Ipv6Endpoints(InetSocketAddress client, InetSocketAddress virtualAddress) {
@@ -96,7 +96,7 @@ public final class Connection implements AutoCloseable {
     /** Next entry of the same hash bucket; written under the bucket's stripe lock. */
     volatile Connection next;
     /** The {@link ExpiryWheel} tick whose list holds the entry, or {@link #NOT_QUEUED}; written under that list's lock. */
-    volatile int wheelTick = NOT_QUEUED;
+    volatile long wheelTick = NOT_QUEUED;
     /** Neighbours in the wheel's list; under the list's lock. */
     Connection wheelPrev;
     Connection wheelNext;

@@ -42,10 +42,10 @@ final class ExpiryWheel {
     /** The clock reading that tick 0 starts at. */
     private final long origin;
     /** The last tick whose entries were all looked at. Written under that tick's lock. */
-    private volatile int processed;
+    private volatile long processed;
     /** Due entries collected under a slot's lock, handled after it (timer thread only; reused). */
     private final ArrayList<Connection> due = new ArrayList<>();
-    /** Entries the timer has taken out of a list so far (timer thread; tests read it). */
+    /** Entries the timer has looked at so far: taken out of a list, or checked in the current tick (tests read it). */
     private long looked;
 
     ExpiryWheel(long nowNanos) {
@@ -56,14 +56,17 @@ final class ExpiryWheel {
         this.processed = -1;
     }
 
-    /** @return the tick that {@code nanos} falls in */
-    int tickOf(long nanos) {
-        long t = (nanos - origin) >> TICK_SHIFT;
-        return t < 0 ? 0 : (int) Math.min(t, Integer.MAX_VALUE - SLOTS - 1);
+    /** @return the tick that {@code nanos} falls in (ticks are longs: an int would run out after 1.1 years) */
+    long tickOf(long nanos) {
+        return Math.max(0, (nanos - origin) >> TICK_SHIFT);
     }
 
-    private Object lock(int tick) {
-        return locks[tick & (STRIPES - 1)];
+    private Object lock(long tick) {
+        return locks[(int) tick & (STRIPES - 1)];
+    }
+
+    private static int slotOf(long tick) {
+        return (int) tick & (SLOTS - 1);
     }
 
     /**
@@ -72,9 +75,9 @@ final class ExpiryWheel {
      * deadline's tick.
      */
     void arm(Connection c, long deadlineNanos) {
-        int target = tickOf(deadlineNanos);
+        long target = tickOf(deadlineNanos);
         for (;;) {
-            int queued = c.wheelTick;
+            long queued = c.wheelTick;
             if (queued <= target) {
                 return; // the timer reaches it first and, if the deadline moved on, moves it along
             }
@@ -89,11 +92,11 @@ final class ExpiryWheel {
     }
 
     /** Puts a connection that is in no list into {@code tick}'s. @return false when another thread queued it first */
-    private boolean join(Connection c, int tick) {
+    private boolean join(Connection c, long tick) {
         for (;;) {
-            int t = Math.min(tick, processed + SLOTS - 1); // within one turn, so a slot holds one tick
+            long t = Math.min(tick, processed + SLOTS - 1); // within one turn, so a slot holds one tick
             synchronized (lock(t)) {
-                int done = processed;
+                long done = processed;
                 if (t <= done) {
                     tick = done + 1; // processed meanwhile (or the deadline has passed): the next tick
                     continue;
@@ -101,7 +104,7 @@ final class ExpiryWheel {
                 if (c.wheelTick != Connection.NOT_QUEUED) {
                     return false;
                 }
-                int slot = t & (SLOTS - 1);
+                int slot = slotOf(t);
                 Connection head = heads[slot];
                 c.wheelPrev = null;
                 c.wheelNext = head;
@@ -116,10 +119,10 @@ final class ExpiryWheel {
     }
 
     /** Takes {@code c} out of {@code tick}'s list if it is still there. */
-    private void leave(Connection c, int tick) {
+    private void leave(Connection c, long tick) {
         synchronized (lock(tick)) {
             if (c.wheelTick == tick) {
-                unlink(c, tick & (SLOTS - 1));
+                unlink(c, slotOf(tick));
             }
         }
     }
@@ -150,13 +153,13 @@ final class ExpiryWheel {
      * @return the entries {@code expiry} counted
      */
     int expireDue(long nowNanos, ToIntFunction<Connection> expiry) {
-        int current = tickOf(nowNanos);
+        long current = tickOf(nowNanos);
         // after a pause longer than a turn, one turn visits every slot (its entries may be
         // looked at early, which only moves them along)
-        int from = Math.max(processed + 1, current - SLOTS + 1);
+        long from = Math.max(processed + 1, current - SLOTS + 1);
         int expired = 0;
-        for (int tick = from; tick <= current; tick++) {
-            int slot = tick & (SLOTS - 1);
+        for (long tick = from; tick <= current; tick++) {
+            int slot = slotOf(tick);
             synchronized (lock(tick)) {
                 if (tick < current) {
                     for (Connection c = heads[slot]; c != null; c = heads[slot]) {
@@ -167,6 +170,7 @@ final class ExpiryWheel {
                 } else {
                     for (Connection c = heads[slot], next; c != null; c = next) {
                         next = c.wheelNext;
+                        looked++;
                         if (c.expiresAtNanos() - nowNanos <= 0 || c.isExpired()) {
                             unlink(c, slot);
                             due.add(c);
@@ -174,7 +178,9 @@ final class ExpiryWheel {
                     }
                 }
             }
-            looked += due.size();
+            if (tick < current) {
+                looked += due.size();
+            }
             for (int i = 0; i < due.size(); i++) {
                 Connection c = due.get(i);
                 if (c.isExpired()) {
@@ -199,14 +205,14 @@ final class ExpiryWheel {
      * least that far from the moment it was armed, so it falls at or after the limit.
      */
     long nextWork(long nowNanos, long limitNanos) {
-        int last = tickOf(limitNanos);
-        for (int tick = tickOf(nowNanos); tick < last; tick++) {
+        long last = tickOf(limitNanos);
+        for (long tick = tickOf(nowNanos); tick < last; tick++) {
             boolean queued;
             synchronized (lock(tick)) {
-                queued = heads[tick & (SLOTS - 1)] != null;
+                queued = heads[slotOf(tick)] != null;
             }
             if (queued) {
-                return origin + ((long) (tick + 1) << TICK_SHIFT);
+                return origin + ((tick + 1) << TICK_SHIFT);
             }
         }
         return limitNanos;
@@ -219,7 +225,7 @@ final class ExpiryWheel {
 
     /** Takes a connection that left the table out of its list, so the wheel does not keep it. */
     void remove(Connection c) {
-        for (int q; (q = c.wheelTick) != Connection.NOT_QUEUED; ) {
+        for (long q; (q = c.wheelTick) != Connection.NOT_QUEUED; ) {
             leave(c, q);
         }
     }
