@@ -125,21 +125,13 @@ class ExpiryWheelTest {
     }
 
     @Test
-    void liveEntriesCostTheTimerOneLookPerPassedDeadlineNotOnePerRun() {
+    void liveEntriesCostTheTimerLooksAroundTheirDeadlinesNotOnEveryRun() {
         FakeTicker ticker = new FakeTicker();
         Director director = director(ticker);
         try {
             int n = 10_000;
-            for (int i = 0; i < n; i++) {
-                director.connect(Protocol.TCP, new InetSocketAddress("172.25.1." + (i >>> 8), 1024 + i), VIP)
-                        .orElseThrow().established(); // 900 s
-            }
-            for (int s = 0; s < 200; s++) { // 200 s of 20 ms timer runs: no entry is near its deadline
-                for (int r = 0; r < 50; r++) {
-                    ticker.advanceNanos(20_000_000L);
-                    director.runTimers();
-                }
-            }
+            connect(director, n, 1).forEach(Connection::established); // 900 s
+            runEvery20Ms(ticker, director, 10_000); // 200 s
             // each entry was looked at around its first deadline (SYN_RECV, 60 s): while its tick
             // was the current one and when it ended, and moved along; a sweep would have looked at
             // every entry every second (2,000,000 times)
@@ -163,23 +155,33 @@ class ExpiryWheelTest {
         try {
             ticker.advanceSeconds(800L * 24 * 3600); // past 2^31 ticks of ~16.8 ms
             director.runTimers();
-            int n = 1_000;
-            List<Connection> made = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                made.add(director.connect(Protocol.TCP, new InetSocketAddress("172.25.2." + (i >>> 8), 1024 + i), VIP)
-                        .orElseThrow());
-            }
+            List<Connection> made = connect(director, 1_000, 2);
             long before = director.connectionTable().timerLooked();
-            for (int r = 0; r < 500; r++) { // 10 s of 20 ms runs; the deadlines are 60 s away
-                ticker.advanceNanos(20_000_000L);
-                director.runTimers();
-            }
+            runEvery20Ms(ticker, director, 500); // 10 s; the deadlines are 60 s away
             assertEquals(before, director.connectionTable().timerLooked(), "entries far from their deadline were looked at");
             ticker.advanceSeconds(50);
             director.runTimers();
             assertTrue(made.stream().allMatch(Connection::isExpired), "SYN_RECV entries outlived their 60 s");
         } finally {
             director.close();
+        }
+    }
+
+    /** {@code n} new flows (SYN_RECV, 60 s) from clients 172.25.{@code net}.x. */
+    private static List<Connection> connect(Director director, int n, int net) {
+        List<Connection> made = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            made.add(director.connect(Protocol.TCP, new InetSocketAddress("172.25." + net + "." + (i >>> 8), 1024 + i), VIP)
+                    .orElseThrow());
+        }
+        return made;
+    }
+
+    /** {@code runs} timer runs 20 ms apart, as the timer thread makes them under steady expiry. */
+    private static void runEvery20Ms(FakeTicker ticker, Director director, int runs) {
+        for (int r = 0; r < runs; r++) {
+            ticker.advanceNanos(20_000_000L);
+            director.runTimers();
         }
     }
 
