@@ -33,8 +33,8 @@ import java.util.random.RandomGenerator;
  * <p>Expiry: an {@link ExpiryWheel} holds every entry under its deadline's tick, and
  * {@link #expire} (the director's timer) looks only at the ticks that have passed and the current
  * one, so an entry leaves the table at the timer's first run at or after its deadline, and live
- * entries far from theirs cost the timer nothing. Capacity stands in for the kernel's free memory in the defense
- * strategies (§6): "low memory" is less than 1/16 of the capacity free.
+ * entries far from theirs cost the timer nothing. Capacity stands in for the kernel's free memory
+ * in the defense strategies (§6): "low memory" is less than 1/16 of the capacity free.
  */
 final class ConnectionTable {
     private static final long NANOS = 1_000_000_000L;
@@ -291,8 +291,8 @@ final class ConnectionTable {
     // ------------------------------------------------------------------ timers
 
     /**
-     * Expires entries whose deadline has passed (those of the wheel's ticks that have ended), then
-     * due templates. Timer thread only.
+     * Expires every entry whose deadline has come ({@link ExpiryWheel#expireDue}), then due
+     * templates. Timer thread only.
      *
      * @return the connections expired
      */

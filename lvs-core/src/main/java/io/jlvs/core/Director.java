@@ -70,7 +70,7 @@ public final class Director implements AutoCloseable {
      * far from their deadlines (long-lived flows) wakes once a second; one expiring connections all
      * the time wakes once a tick (~17 ms) and each run handles one tick's expiries. Every wake-up
      * is CPU taken from the data plane's neighbours; a long run is a stall for whatever it displaces
-     * (on a busy machine, the NAT data plane's latency tail).
+     * (on a busy machine, the NAT data plane's latency tail). Runs are at least 1 ms apart.
      */
     private static final long MIN_TIMER_NANOS = 1_000_000L;
 
