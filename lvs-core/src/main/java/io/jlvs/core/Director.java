@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,7 +50,8 @@ import java.util.random.RandomGenerator;
  *       validated completely before anything is modified, so a refused change leaves the director
  *       exactly as it was; it then publishes a new immutable snapshot (the service table, or a
  *       service's {@link VirtualService.State}) with a single volatile store. Scheduler lifecycle
- *       callbacks run inside the writer, before the new snapshot is published.</li>
+ *       callbacks run inside the writer, before the new snapshot is published; {@link #onChange}
+ *       listeners inside it too, after.</li>
  *   <li><b>Data plane</b> ({@link #connect}, {@link Connection} methods): any number of threads,
  *       no locks. A connecting thread reads the snapshot once and schedules on it; a change
  *       published meanwhile applies to the next connection.</li>
@@ -94,6 +96,10 @@ public final class Director implements AutoCloseable {
     private final ThreadLocal<ScheduleRequest> requests = ThreadLocal.withInitial(ScheduleRequest::new);
     private final ScheduledExecutorService timerThread;
     private volatile ServiceTable table = ServiceTable.EMPTY;
+    /** Bumped under the writer lock after every change to the services or their real servers. */
+    private volatile long generation;
+    /** Told of every such change ({@link #onChange}); copy-on-write, so telling them takes no lock. */
+    private final CopyOnWriteArrayList<Runnable> changeListeners = new CopyOnWriteArrayList<>();
     private long nextEstimateNanos;
     private long nextDefenseNanos;
     private volatile boolean closed;
@@ -198,7 +204,7 @@ public final class Director implements AutoCloseable {
                 old.scheduler().done();
                 scheduler = next;
             }
-            svc.publish(new VirtualService.State(config, dests, scheduler));
+            publish(svc, new VirtualService.State(config, dests, scheduler));
             return svc;
         } finally {
             writer.unlock();
@@ -265,7 +271,7 @@ public final class Director implements AutoCloseable {
             rs.link(svc);
             Destinations next = s.destinations().withHead(rs);
             s.scheduler().added(next, rs);
-            svc.publish(new VirtualService.State(s.config(), next, s.scheduler()));
+            publish(svc, new VirtualService.State(s.config(), next, s.scheduler()));
             return rs;
         } finally {
             writer.unlock();
@@ -293,7 +299,7 @@ public final class Director implements AutoCloseable {
             rs.applyConfig(config);
             s.scheduler().updated(s.destinations(), rs);
             // same list, new generation: readers see the edit together with any scheduler rebuild
-            svc.publish(new VirtualService.State(s.config(), s.destinations(), s.scheduler()));
+            publish(svc, new VirtualService.State(s.config(), s.destinations(), s.scheduler()));
             return rs;
         } finally {
             writer.unlock();
@@ -320,7 +326,7 @@ public final class Director implements AutoCloseable {
             Destinations next = s.destinations().without(i);
             rs.unlink(ticker.read());
             s.scheduler().removed(next, rs, i);
-            svc.publish(new VirtualService.State(s.config(), next, s.scheduler()));
+            publish(svc, new VirtualService.State(s.config(), next, s.scheduler()));
             trash.put(new TrashKey(key, rs.address()), rs);
         } finally {
             writer.unlock();
@@ -381,6 +387,42 @@ public final class Director implements AutoCloseable {
     /** @return the virtual services in the order they were added */
     public List<VirtualService> services() {
         return table.inOrder;
+    }
+
+    /**
+     * A number that grows with every change to the virtual services or their real servers (added,
+     * edited, deleted, or all dropped at {@link #close}), and with nothing else: statistics,
+     * connections and sysctls leave it alone. A watcher that polls (a data plane following the
+     * configuration) compares it with the value it last acted on and skips its work while it is
+     * unchanged; a volatile read, so the poll costs next to nothing.
+     *
+     * @return the configuration generation, 0 for a director never configured
+     */
+    public long generation() {
+        return generation;
+    }
+
+    /**
+     * Calls {@code listener} after every change that moves the {@link #generation()}: so that a
+     * follower of the configuration (a data plane binding listeners) acts at once instead of
+     * polling. It runs on the thread that made the change, inside the director's writer lock, once
+     * per change (a rules file restored is many): it must only hand the work off, e.g. submit it to
+     * an executor, and must not call back into the director. An exception it throws is logged and
+     * does not undo the change.
+     *
+     * @return a handle whose {@code close()} removes the listener
+     */
+    public Subscription onChange(Runnable listener) {
+        Objects.requireNonNull(listener, "listener");
+        changeListeners.add(listener);
+        return () -> changeListeners.remove(listener);
+    }
+
+    /** A registration with the director ({@link #onChange}); closing it ends it and throws nothing. */
+    @FunctionalInterface
+    public interface Subscription extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** @return the service with this key */
@@ -720,8 +762,10 @@ public final class Director implements AutoCloseable {
                 }
                 totals.estimate();
             }
-            trash.values().removeIf(rs -> rs.activeConnections() + rs.inactiveConnections()
-                    + rs.persistentConnections() == 0 && now - rs.trashedAtNanos() >= TRASH_PERIOD_NANOS);
+            if (!trash.isEmpty()) {
+                trash.values().removeIf(rs -> rs.activeConnections() + rs.inactiveConnections()
+                        + rs.persistentConnections() == 0 && now - rs.trashedAtNanos() >= TRASH_PERIOD_NANOS);
+            }
         } finally {
             writer.unlock();
         }
@@ -764,6 +808,7 @@ public final class Director implements AutoCloseable {
                 unlinkService(svc);
             }
             table = ServiceTable.EMPTY;
+            changed();
             connections.clear();
             trash.clear();
         } finally {
@@ -830,7 +875,25 @@ public final class Director implements AutoCloseable {
             trash.put(new TrashKey(svc.key(), rs.address()), rs);
         }
         s.scheduler().done();
+        // not changed() yet: every caller publishes the table next, one change for listeners
         svc.publish(new VirtualService.State(s.config(), Destinations.EMPTY, s.scheduler()));
+    }
+
+    private void publish(VirtualService svc, VirtualService.State next) {
+        svc.publish(next);
+        changed();
+    }
+
+    /** A new snapshot is out: bump the generation and tell the listeners. Writer lock held. */
+    private void changed() {
+        generation++; // one writer at a time, so no update is lost
+        for (Runnable r : changeListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "director change listener failed", e);
+            }
+        }
     }
 
     private void publish(Map<ServiceKey, VirtualService> byKey) {
@@ -845,6 +908,7 @@ public final class Director implements AutoCloseable {
             }
         }
         table = new ServiceTable(Collections.unmodifiableMap(byKey), List.copyOf(byKey.values()), ftp, portZero);
+        changed();
     }
 
     /** Builder of a {@link Director}; every setter validates its value. */

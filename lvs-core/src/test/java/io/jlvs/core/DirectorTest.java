@@ -45,6 +45,43 @@ class DirectorTest {
     }
 
     @Test
+    void generationMovesWithEveryConfigurationChangeAndNothingElse() throws Exception {
+        List<Long> told = new java.util.ArrayList<>();
+        AutoCloseable listening = director.onChange(() -> told.add(director.generation()));
+        director.onChange(() -> {
+            throw new IllegalStateException("a broken listener changes nothing"); // logged
+        });
+        long g = director.generation();
+        service();
+        add(RS1, 1);
+        add(RS2, 1);
+        director.editRealServer(SVC, RealServerConfig.builder(RS1).method(ForwardingMethod.MASQ).weight(0).build());
+        director.editService(ServiceConfig.builder(SVC).scheduler("other").build());
+        director.deleteRealServer(SVC, RS2);
+        assertEquals(List.of(g + 1, g + 2, g + 3, g + 4, g + 5, g + 6), told, "once per change, after it");
+        assertEquals(List.of(RS1), director.services().get(0).realServers().stream().map(RealServer::address).toList(),
+                "the changes stand");
+
+        long before = director.generation();
+        assertThrows(IpvsadmException.class, () -> add(RS1, 3)); // refused: nothing changed
+        director.editRealServer(SVC, RealServerConfig.builder(RS1).method(ForwardingMethod.MASQ).weight(1).build());
+        director.connect(Protocol.TCP, client(40000), VIP).orElseThrow();
+        director.zero();
+        director.setTimeouts(new Timeouts(900, 120, 300));
+        director.setSysctls(director.sysctls().withExpireNodestConn(true));
+        ticker.advanceSeconds(3);
+        director.runTimers();
+        assertEquals(before + 1, director.generation(), "only the weight edit counts");
+
+        listening.close();
+        director.deleteService(SVC);
+        assertEquals(before + 2, director.generation());
+        assertEquals(7, told.size(), "a closed handle hears nothing more");
+        director.close();
+        assertEquals(before + 3, director.generation(), "close drops the configuration");
+    }
+
+    @Test
     void newRealServersGoToTheHeadOfTheList() {
         VirtualService svc = service();
         RealServer a = add(RS1, 5);

@@ -56,7 +56,7 @@ class ServeTest {
                 try {
                     answer = Demo.get("127.0.0.11", vport);
                 } catch (java.io.IOException e) {
-                    Thread.sleep(50); // the listener follows the configuration within ~100 ms
+                    Thread.sleep(50); // until the listener is bound (when the rules are loaded)
                 }
             }
             assertEquals("served!", answer);

@@ -166,4 +166,37 @@ class ReconfigurationTest {
         assertEquals(1, b.count.get());
         assertFalse(a.count.get() > 1);
     }
+
+    @Test
+    void changesAreFollowedWhenMadeNotAtTheNextSweep() throws Exception {
+        director.setSysctls(director.sysctls().withExpireNodestConn(true));
+        InetSocketAddress vip = freeAddress();
+        TcpServer a = server();
+        TcpServer b = server();
+        ServiceKey key = tcpService(director, vip, "rr");
+        addMasq(director, key, a.address(), 1);
+        // no sweep during the test: whatever happens below comes from the director's change events
+        nat = NatDataplane.builder(director).workerThreads(1).refreshInterval(Duration.ofHours(1)).start();
+        Socket onA = open(vip);
+        roundTrip(onA, 1);
+
+        InetSocketAddress vip2 = freeAddress();
+        ServiceKey key2 = tcpService(director, vip2, "wlc");
+        addMasq(director, key2, b.address(), 1);
+        await("listener for a service added after start", Duration.ofSeconds(10), () -> nat.boundAddress(key2).isPresent());
+        oneShot(vip2);
+        director.deleteService(key2);
+        await("listener of the deleted service gone", Duration.ofSeconds(10), () -> nat.boundAddress(key2).isEmpty());
+
+        addMasq(director, key, b.address(), 1);
+        director.deleteRealServer(key, a.address()); // expire_nodest_conn: the flow on a is closed
+        await("flow of the deleted real server closed", Duration.ofSeconds(10), () -> nat.flowCount() == 0);
+        boolean closed;
+        try {
+            closed = onA.getInputStream().read() < 0;
+        } catch (SocketException e) {
+            closed = true; // reset
+        }
+        assertTrue(closed, "the client sees its flow end");
+    }
 }
