@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -137,66 +136,64 @@ class ReconfigurationTest {
                 .filter(r -> r.address().equals(a.address())).findFirst().orElseThrow().activeConnections());
     }
 
-    @Test
-    void expireNodestConnClosesFlowsOfADeletedRealServer() throws Exception {
+    /** An rr service with {@code expire_nodest_conn} on, real servers a (in it) and b (not yet), a flow on a. */
+    private record NodestSetup(InetSocketAddress vip, ServiceKey key, TcpServer a, TcpServer b, Socket onA) {
+    }
+
+    /** @param sweep the data plane's {@code refreshInterval} */
+    private NodestSetup nodestFlow(Duration sweep) throws IOException {
         director.setSysctls(director.sysctls().withExpireNodestConn(true));
         InetSocketAddress vip = freeAddress();
         TcpServer a = server();
         TcpServer b = server();
         ServiceKey key = tcpService(director, vip, "rr");
         addMasq(director, key, a.address(), 1);
-        nat = NatDataplane.builder(director).workerThreads(1).refreshInterval(Duration.ofMillis(50)).start();
+        nat = NatDataplane.builder(director).workerThreads(1).refreshInterval(sweep).start();
         Socket onA = open(vip);
         roundTrip(onA, 1);
-        addMasq(director, key, b.address(), 1);
-        director.deleteRealServer(key, a.address());
-        long t0 = System.nanoTime();
-        InputStream in = onA.getInputStream();
-        boolean closed;
+        return new NodestSetup(vip, key, a, b, onA);
+    }
+
+    /** @return whether the client's next read finds its flow ended (a FIN or a reset) */
+    private static boolean ended(Socket s) throws IOException {
         try {
-            closed = in.read() < 0;
+            return s.getInputStream().read() < 0;
         } catch (SocketException e) {
-            closed = true; // reset
+            return true; // reset
         }
-        assertTrue(closed);
+    }
+
+    @Test
+    void expireNodestConnClosesFlowsOfADeletedRealServer() throws Exception {
+        NodestSetup n = nodestFlow(Duration.ofMillis(50));
+        addMasq(director, n.key(), n.b().address(), 1);
+        director.deleteRealServer(n.key(), n.a().address());
+        long t0 = System.nanoTime();
+        assertTrue(ended(n.onA()));
         assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "closed within a second");
         await("flow gone", Duration.ofSeconds(2), () -> nat.flowCount() == 0);
         assertEquals(0, director.connectionCount(), "the connection was expired, not left in the table");
-        oneShot(vip);
-        assertEquals(1, b.count.get());
-        assertFalse(a.count.get() > 1);
+        oneShot(n.vip());
+        assertEquals(1, n.b().count.get());
+        assertFalse(n.a().count.get() > 1);
     }
 
     @Test
     void changesAreFollowedWhenMadeNotAtTheNextSweep() throws Exception {
-        director.setSysctls(director.sysctls().withExpireNodestConn(true));
-        InetSocketAddress vip = freeAddress();
-        TcpServer a = server();
-        TcpServer b = server();
-        ServiceKey key = tcpService(director, vip, "rr");
-        addMasq(director, key, a.address(), 1);
         // no sweep during the test: whatever happens below comes from the director's change events
-        nat = NatDataplane.builder(director).workerThreads(1).refreshInterval(Duration.ofHours(1)).start();
-        Socket onA = open(vip);
-        roundTrip(onA, 1);
+        NodestSetup n = nodestFlow(Duration.ofHours(1));
 
         InetSocketAddress vip2 = freeAddress();
         ServiceKey key2 = tcpService(director, vip2, "wlc");
-        addMasq(director, key2, b.address(), 1);
+        addMasq(director, key2, n.b().address(), 1);
         await("listener for a service added after start", Duration.ofSeconds(10), () -> nat.boundAddress(key2).isPresent());
         oneShot(vip2);
         director.deleteService(key2);
         await("listener of the deleted service gone", Duration.ofSeconds(10), () -> nat.boundAddress(key2).isEmpty());
 
-        addMasq(director, key, b.address(), 1);
-        director.deleteRealServer(key, a.address()); // expire_nodest_conn: the flow on a is closed
+        addMasq(director, n.key(), n.b().address(), 1);
+        director.deleteRealServer(n.key(), n.a().address()); // expire_nodest_conn: the flow on a is closed
         await("flow of the deleted real server closed", Duration.ofSeconds(10), () -> nat.flowCount() == 0);
-        boolean closed;
-        try {
-            closed = onA.getInputStream().read() < 0;
-        } catch (SocketException e) {
-            closed = true; // reset
-        }
-        assertTrue(closed, "the client sees its flow end");
+        assertTrue(ended(n.onA()), "the client sees its flow end");
     }
 }
