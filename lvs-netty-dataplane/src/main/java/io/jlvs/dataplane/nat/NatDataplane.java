@@ -272,7 +272,7 @@ public final class NatDataplane implements AutoCloseable {
 
     /**
      * The director's {@link Director#generation() generation} the listeners last matched, and
-     * whether a bind failed since (it is retried every tick). Control thread only.
+     * whether a bind failed since (retried every tick). Control thread only.
      */
     private long reconciledGeneration = -1;
     private boolean bindFailed;
@@ -310,7 +310,7 @@ public final class NatDataplane implements AutoCloseable {
         if (closed) {
             return;
         }
-        reconciledGeneration = director.generation(); // first: a change made meanwhile is seen next tick
+        reconciledGeneration = director.generation(); // first: a change made meanwhile queues its own follow-up
         bindFailed = false;
         Map<ServiceKey, VirtualService> wanted = new HashMap<>();
         for (VirtualService svc : director.services()) {
