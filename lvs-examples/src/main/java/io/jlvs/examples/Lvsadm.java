@@ -28,12 +28,13 @@ import java.util.function.Supplier;
  * lvsadm -R &lt; rules          restore the rules from standard input, then print the -Ln table
  * lvsadm --shell             read ipvsadm commands line by line (prompt "lvsadm&gt; " on a terminal)
  * lvsadm --demo             the seed guide's NAT experiment on loopback (see {@link Demo})
- * lvsadm --serve RULES [--threads N] [--busy-poll MICROS] [--coalesce MICROS]
+ * lvsadm --serve RULES [--threads N] [--busy-poll MICROS] [--coalesce MICROS] [--loop-policy batch|other]
  *                            restore RULES (-R format) and carry their TCP/UDP masquerading
  *                            services for real (NAT data plane) until interrupted; N event-loop
  *                            threads, MICROS of busy polling before an idle loop sleeps (off by
  *                            default) or of naps while events are dense (event coalescing:
- *                            10 by default, 0 turns it off)
+ *                            10 by default, 0 turns it off); the loops' Linux scheduling policy,
+ *                            SCHED_BATCH by default ({@link NatDataplane.Builder#batchScheduling})
  * </pre>
  *
  * Exit statuses are ipvsadm's: 0 success, 1 refused by the director ("kernel"), 2 option error.
@@ -80,6 +81,7 @@ public final class Lvsadm {
                 int threads = 0;
                 int busyPollMicros = 0;
                 long coalesceNanos = NatDataplane.DEFAULT_COALESCE.toNanos();
+                boolean batchScheduling = true;
                 boolean ok = args.length >= 2 && args.length % 2 == 0;
                 for (int i = 2; ok && i < args.length; i += 2) {
                     String value = args[i + 1];
@@ -91,15 +93,19 @@ public final class Lvsadm {
                     } else if (args[i].equals("--coalesce") && value.matches("[0-9]{1,4}")
                             && Integer.parseInt(value) <= 1000) {
                         coalesceNanos = Integer.parseInt(value) * 1000L;
+                    } else if (args[i].equals("--loop-policy") && value.matches("batch|other")) {
+                        batchScheduling = value.equals("batch");
                     } else {
                         ok = false;
                     }
                 }
                 if (!ok) {
                     error(err, "usage: lvsadm --serve RULES [--threads N] [--busy-poll MICROS] [--coalesce MICROS]"
+                            + " [--loop-policy batch|other]"
                             + "  (RULES in ipvsadm -R format, N event-loop threads, --busy-poll 0-1000000 µs of polling"
                             + " before an idle event loop sleeps (default 0), --coalesce 0-1000 µs of napping while events"
-                            + " are dense (default 10))");
+                            + " are dense (default 10), --loop-policy the event loops' scheduling policy, SCHED_BATCH"
+                            + " or SCHED_OTHER (default batch))");
                     return IpvsadmException.PARSE_ERROR;
                 }
                 CountDownLatch stop = new CountDownLatch(1);
@@ -113,7 +119,8 @@ public final class Lvsadm {
                     }
                 }, "lvsadm-stop"));
                 try {
-                    return serve(director, Path.of(args[1]), threads, busyPollMicros, coalesceNanos, out, err, stop);
+                    return serve(director, Path.of(args[1]),
+                            new ServeOptions(threads, busyPollMicros, coalesceNanos, batchScheduling), out, err, stop);
                 } finally {
                     finished.countDown();
                 }
@@ -156,11 +163,22 @@ public final class Lvsadm {
     }
 
     /**
+     * The data plane options of {@code --serve}.
+     *
+     * @param threads event loop threads, 0 for the data plane's default
+     * @param busyPollMicros {@code --busy-poll}
+     * @param coalesceNanos {@code --coalesce}
+     * @param batchScheduling {@code --loop-policy batch}
+     */
+    record ServeOptions(int threads, int busyPollMicros, long coalesceNanos, boolean batchScheduling) {
+    }
+
+    /**
      * Restores the rules and serves them through the NAT data plane until {@code stop} opens (the
      * JVM's shutdown on Ctrl-C or SIGTERM), then prints the {@code -Ln --stats} table.
      */
-    static int serve(Director director, Path rules, int threads, int busyPollMicros, long coalesceNanos, PrintStream out,
-            PrintStream err, CountDownLatch stop) {
+    static int serve(Director director, Path rules, ServeOptions options, PrintStream out, PrintStream err,
+            CountDownLatch stop) {
         int status;
         try (Reader in = Files.newBufferedReader(rules)) {
             status = restore(director, in, out, err);
@@ -172,11 +190,12 @@ public final class Lvsadm {
             return status;
         }
         NatDataplane.Builder builder = NatDataplane.builder(director);
-        if (threads > 0) {
-            builder.workerThreads(threads);
+        if (options.threads() > 0) {
+            builder.workerThreads(options.threads());
         }
-        builder.busyPoll(java.time.Duration.ofNanos(busyPollMicros * 1000L));
-        builder.coalesce(java.time.Duration.ofNanos(coalesceNanos));
+        builder.busyPoll(java.time.Duration.ofNanos(options.busyPollMicros() * 1000L));
+        builder.coalesce(java.time.Duration.ofNanos(options.coalesceNanos()));
+        builder.batchScheduling(options.batchScheduling());
         try (NatDataplane nat = builder.start()) {
             out.println("serving " + rules + " over " + nat.transport() + "; interrupt (Ctrl-C) to stop");
             out.flush();

@@ -71,14 +71,15 @@ class LvsadmTest {
                 {"--serve"}, {"--serve", "r", "--threads"}, {"--serve", "r", "--threads", "0"},
                 {"--serve", "r", "--busy-poll", "1000001"}, {"--serve", "r", "--busy-poll", "-5"},
                 {"--serve", "r", "--coalesce", "1001"}, {"--serve", "r", "--coalesce", "1e3"},
-                {"--serve", "r", "--threads", "2", "--spin", "5"}}) {
+                {"--serve", "r", "--threads", "2", "--spin", "5"}, {"--serve", "r", "--loop-policy", "fifo"},
+                {"--serve", "r", "--loop-policy", "BATCH"}}) {
             Run r = run("", false, args);
             assertEquals(2, r.status, String.join(" ", args));
             assertTrue(r.err.startsWith("ipvsadm: usage: lvsadm --serve RULES [--threads N] [--busy-poll MICROS]"
-                    + " [--coalesce MICROS]"), r.err);
+                    + " [--coalesce MICROS] [--loop-policy batch|other]"), r.err);
         }
         Run missing = run("", false, "--serve", "/nonexistent/rules", "--busy-poll", "50", "--coalesce", "0",
-                "--threads", "2");
+                "--loop-policy", "other", "--threads", "2");
         assertEquals(1, missing.status, "options in either order, then the rules file is read");
         assertTrue(missing.err.startsWith("ipvsadm: cannot read /nonexistent/rules"), missing.err);
     }

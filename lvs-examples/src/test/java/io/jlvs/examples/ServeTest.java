@@ -45,7 +45,7 @@ class ServeTest {
         CountDownLatch stop = new CountDownLatch(1);
         ExecutorService runner = Executors.newSingleThreadExecutor();
         try (Director director = Director.create()) {
-            Future<Integer> status = runner.submit(() -> Lvsadm.serve(director, rules, 1, 0, 0,
+            Future<Integer> status = runner.submit(() -> Lvsadm.serve(director, rules, new Lvsadm.ServeOptions(1, 0, 0, true),
                     new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), stop));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!out.toString(StandardCharsets.UTF_8).contains("serving ") && System.nanoTime() < deadline) {

@@ -40,17 +40,22 @@ final class EpollHandlerFactory implements IoHandlerFactory {
     private final long busyPollNanos;
     private final long coalesceNanos;
     private final EventCoalescing.Gate coalesceGate;
+    private final boolean batchScheduling;
+    private static final System.Logger LOG = System.getLogger(EpollHandlerFactory.class.getName());
 
     /**
      * @param busyPollNanos how long a loop polls without blocking after its last event (0: not at all)
      * @param coalesceNanos how long a loop naps before blocking while events are dense (0: never);
      *     busy polling, when on, takes its place
      * @param coalesceGate what a loop's traffic must look like before it naps
+     * @param batchScheduling whether the loop threads run as {@code SCHED_BATCH}
+     *     ({@link NatDataplane.Builder#batchScheduling})
      */
-    EpollHandlerFactory(long busyPollNanos, long coalesceNanos, EventCoalescing.Gate coalesceGate) {
+    EpollHandlerFactory(long busyPollNanos, long coalesceNanos, EventCoalescing.Gate coalesceGate, boolean batchScheduling) {
         this.busyPollNanos = busyPollNanos;
         this.coalesceNanos = busyPollNanos > 0 ? 0 : coalesceNanos;
         this.coalesceGate = coalesceGate;
+        this.batchScheduling = batchScheduling;
     }
 
     @Override
@@ -61,6 +66,16 @@ final class EpollHandlerFactory implements IoHandlerFactory {
             @Override
             public void initialize() {
                 h.initialize();
+                if (batchScheduling) {
+                    // on the loop's thread: the policy is per thread. Refused (a seccomp filter), the
+                    // loop only runs as SCHED_OTHER, as Netty's do.
+                    int errno = Syscalls.setSchedulingPolicy(Syscalls.SCHED_BATCH);
+                    if (errno != 0) {
+                        LOG.log(System.Logger.Level.WARNING, "event loop " + Thread.currentThread().getName()
+                                + " stays SCHED_OTHER: sched_setscheduler(SCHED_BATCH) refused: "
+                                + (errno > 0 ? Syscalls.describe(errno) : "no FFM system calls"));
+                    }
+                }
                 if (coalescing != null) {
                     // on the loop's thread: slack is per thread. Refused, naps only last longer.
                     Syscalls.setTimerSlack(NAP_TIMER_SLACK_NANOS);

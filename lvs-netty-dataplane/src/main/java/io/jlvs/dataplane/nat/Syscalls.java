@@ -62,6 +62,13 @@ final class Syscalls {
     private static final MethodHandle SEND;
     private static final MethodHandle STRERROR;
     private static final MethodHandle PRCTL;
+    private static final MethodHandle SCHED_SETSCHEDULER;
+    private static final MethodHandle SCHED_GETSCHEDULER;
+    /** Linux scheduling policies ({@code sched(7)}). */
+    static final int SCHED_OTHER = 0;
+    static final int SCHED_BATCH = 3;
+    /** A {@code struct sched_param} with priority 0, the only one SCHED_OTHER and SCHED_BATCH take. */
+    private static final MemorySegment PRIORITY_ZERO;
     private static final int PR_SET_TIMERSLACK = 29;
     private static final int PR_GET_TIMERSLACK = 30;
     private static final VarHandle ERRNO;
@@ -72,6 +79,8 @@ final class Syscalls {
     static {
         MethodHandle socket = null, connect = null, bind = null, setsockopt = null, getsockopt = null;
         MethodHandle shutdown = null, recv = null, send = null, strerror = null, prctl = null;
+        MethodHandle setScheduler = null, getScheduler = null;
+        MemorySegment priorityZero = null;
         VarHandle errno = null;
         StructLayout callState = null;
         Throwable cause = null;
@@ -94,6 +103,10 @@ final class Syscalls {
                     FunctionDescriptor.of(a, i));
             prctl = linker.downcallHandle(linker.defaultLookup().find("prctl").orElseThrow(),
                     FunctionDescriptor.of(i, i, l), Linker.Option.firstVariadicArg(1));
+            setScheduler = link(linker, "sched_setscheduler", FunctionDescriptor.of(i, i, i, a), errnoOption);
+            getScheduler = linker.downcallHandle(linker.defaultLookup().find("sched_getscheduler").orElseThrow(),
+                    FunctionDescriptor.of(i, i));
+            priorityZero = Arena.global().allocate(ValueLayout.JAVA_INT); // zeroed
             errno = callState.varHandle(MemoryLayout.PathElement.groupElement("errno"));
         } catch (RuntimeException | LinkageError e) {
             cause = e; // native access denied (--illegal-native-access=deny) or not Linux
@@ -108,6 +121,9 @@ final class Syscalls {
         SEND = send;
         STRERROR = strerror;
         PRCTL = prctl;
+        SCHED_SETSCHEDULER = setScheduler;
+        SCHED_GETSCHEDULER = getScheduler;
+        PRIORITY_ZERO = priorityZero;
         ERRNO = errno;
         CALL_STATE = callState;
         UNAVAILABILITY = cause;
@@ -137,6 +153,34 @@ final class Syscalls {
             return (int) PRCTL.invokeExact(PR_SET_TIMERSLACK, nanos) == 0;
         } catch (Throwable e) {
             throw new IllegalStateException("prctl(PR_SET_TIMERSLACK) failed", e);
+        }
+    }
+
+    /**
+     * Sets the calling thread's scheduling policy ({@code sched_setscheduler(0, policy, {0})}):
+     * {@link #SCHED_OTHER} or {@link #SCHED_BATCH}, which an unprivileged thread may switch between.
+     *
+     * @return 0, or the {@code errno} of the refusal ({@code -1} when the FFM calls are unavailable)
+     */
+    static int setSchedulingPolicy(int policy) {
+        if (SCHED_SETSCHEDULER == null) {
+            return -1;
+        }
+        try (Arena arena = Arena.ofConfined()) { // once per loop thread: the allocation does not matter
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int r = (int) SCHED_SETSCHEDULER.invokeExact(state, 0, policy, PRIORITY_ZERO);
+            return r == 0 ? 0 : (int) ERRNO.get(state, 0L);
+        } catch (Throwable e) {
+            throw new IllegalStateException("sched_setscheduler failed", e);
+        }
+    }
+
+    /** @return the calling thread's scheduling policy ({@code sched_getscheduler(0)}) */
+    static int schedulingPolicy() {
+        try {
+            return (int) SCHED_GETSCHEDULER.invokeExact(0);
+        } catch (Throwable e) {
+            throw new IllegalStateException("sched_getscheduler failed", e);
         }
     }
 

@@ -51,16 +51,22 @@ public enum Transport {
      * @param coalesceNanos epoll only: how long a loop naps before blocking while events are dense
      *     and connections churn ({@link NatDataplane.Builder#coalesce}); 0 never naps;
      *     ignored when busy polling
-     * @return an event loop group of {@code threads} threads on this transport
+     * @return an event loop group of {@code threads} threads on this transport, scheduled as
+     *     {@code SCHED_OTHER} (the data plane's own loops may run as {@code SCHED_BATCH},
+     *     {@link NatDataplane.Builder#batchScheduling})
      */
     public EventLoopGroup newEventLoopGroup(int threads, long busyPollNanos, long coalesceNanos) {
-        return newEventLoopGroup(threads, busyPollNanos, coalesceNanos, EventCoalescing.Gate.DEFAULT);
+        return newEventLoopGroup(threads, busyPollNanos, coalesceNanos, EventCoalescing.Gate.DEFAULT, false);
     }
 
-    /** As above, with the traffic a loop needs before it naps (tests nap without a gate). */
-    EventLoopGroup newEventLoopGroup(int threads, long busyPollNanos, long coalesceNanos, EventCoalescing.Gate coalesceGate) {
+    /**
+     * As above, with the traffic a loop needs before it naps (tests nap without a gate) and whether
+     * the loop threads run as {@code SCHED_BATCH} ({@link NatDataplane.Builder#batchScheduling}).
+     */
+    EventLoopGroup newEventLoopGroup(int threads, long busyPollNanos, long coalesceNanos,
+                                     EventCoalescing.Gate coalesceGate, boolean batchScheduling) {
         IoHandlerFactory factory = this == EPOLL
-                ? new EpollHandlerFactory(busyPollNanos, coalesceNanos, coalesceGate)
+                ? new EpollHandlerFactory(busyPollNanos, coalesceNanos, coalesceGate, batchScheduling)
                 : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, factory);
     }

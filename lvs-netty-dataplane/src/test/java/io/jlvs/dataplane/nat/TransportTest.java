@@ -70,6 +70,37 @@ class TransportTest {
                 "busy polling replaces coalescing");
     }
 
+    /**
+     * The data plane's event loops run as SCHED_BATCH unless asked otherwise (read back from the
+     * kernel on each loop's thread); the policy is per thread, so the caller's stays SCHED_OTHER.
+     */
+    @Test
+    void dataPlaneLoopsRunAsBatchUnlessAskedOtherwise() throws Exception {
+        try (io.jlvs.core.Director d = io.jlvs.core.Director.builder().timerThread(false).build()) {
+            try (NatDataplane nat = NatDataplane.builder(d).workerThreads(2).start()) {
+                assertEquals(java.util.List.of(Syscalls.SCHED_BATCH, Syscalls.SCHED_BATCH), loopPolicies(nat.group));
+            }
+            try (NatDataplane nat = NatDataplane.builder(d).workerThreads(2).batchScheduling(false).start()) {
+                assertEquals(java.util.List.of(Syscalls.SCHED_OTHER, Syscalls.SCHED_OTHER), loopPolicies(nat.group));
+            }
+        }
+        assertEquals(Syscalls.SCHED_OTHER, Syscalls.schedulingPolicy(), "the test's own thread is untouched");
+        EventLoopGroup plain = Transport.EPOLL.newEventLoopGroup(1, 0, 10_000);
+        try {
+            assertEquals(java.util.List.of(Syscalls.SCHED_OTHER), loopPolicies(plain), "only the data plane's loops");
+        } finally {
+            plain.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+    }
+
+    private static java.util.List<Integer> loopPolicies(EventLoopGroup group) throws Exception {
+        java.util.List<Integer> policies = new java.util.ArrayList<>();
+        for (io.netty.util.concurrent.EventExecutor loop : group) {
+            policies.add(loop.submit(Syscalls::schedulingPolicy).get(5, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        return policies;
+    }
+
     private static long loopTimerSlack(EventLoopGroup group) throws Exception {
         try {
             return group.submit(TransportTest::readTimerSlack).get(5, java.util.concurrent.TimeUnit.SECONDS);
