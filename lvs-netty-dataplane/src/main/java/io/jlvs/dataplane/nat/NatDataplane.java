@@ -53,7 +53,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       connects to {@link Connection#destination()} (port translation included) and relays both
  *       ways. On epoll the relay runs on Netty's event loops without Netty channels (a listening
  *       socket per loop with {@code SO_REUSEPORT}, two edge-triggered sockets per flow, see
- *       {@code EpollTcpFlow}): a direction reads at most {@code min(high watermark, 56 KiB)} at a
+ *       {@code EpollTcpFlow}; the loop threads run as {@code SCHED_BATCH},
+ *       {@link Builder#batchScheduling}): a direction reads at most {@code min(high watermark, 56 KiB)} at a
  *       time and reads again only when the other socket took all of it, so a slow reader holds at
  *       most one read per direction. On NIO it uses Netty channels in Netty's proxy shape
  *       (auto-read off, the next read only while the other side is writable under the write-buffer
