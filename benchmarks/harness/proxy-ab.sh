@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# A/B of jlvs variants against HAProxy on one small-response row, alternating, with fine latency
+# percentiles: to tell whether an option of lvsadm --serve helps, with the machine's drift shared.
+#
+#   benchmarks/harness/proxy-ab.sh ROUNDS THREADS ROW "lvsadm options" ["lvsadm options" ...]
+#
+# ROW: keepalive | newconn | paced (a new connection per request, 1 ms think time per request).
+# Each variant is one lvsadm --serve JVM with the given options (e.g. "--loop-policy other");
+# HAProxy (mode tcp, nbthread THREADS) and every variant serve nginx on loopback, only the one
+# measured runs (the others are stopped with SIGSTOP, as in nat-vs-haproxy.sh). Each round runs
+# wrk -t1 -c50 for 10 s once per target. Prints every run, then per target the medians of
+# requests/s and of the percentiles (µs), and the median per-round ratio to HAProxy.
+# Needs what nat-vs-haproxy.sh needs (nginx-light, haproxy, wrk) and a built tree.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROUNDS=${1:?rounds}; THREADS=${2:?threads}; ROW=${3:?row}; shift 3
+[ $# -ge 1 ] || { echo "give at least one variant's lvsadm options (\"\" for the defaults)" >&2; exit 2; }
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+for tool in nginx haproxy wrk; do command -v $tool >/dev/null || { echo "missing $tool: apt-get install -y nginx-light haproxy wrk" >&2; exit 2; }; done
+[ -f lvs-examples/target/lvsadm.jar ] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 2; }
+case $ROW in keepalive|newconn|paced) ;; *) echo "ROW must be keepalive, newconn or paced" >&2; exit 2 ;; esac
+
+WORK=$(mktemp -d /tmp/jlvs-ab.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+mkdir -p "$WORK/www"
+head -c 128 /dev/zero | tr '\0' 'x' > "$WORK/www/small"
+cat > "$WORK/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.err;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000; server { listen 127.0.0.1:18080 backlog=4096; root $WORK/www; } }
+CONF
+nginx -c "$WORK/nginx.conf" -p "$WORK" & PIDS+=($!)
+cat > "$WORK/haproxy.cfg" <<CONF
+global
+  nbthread $THREADS
+  maxconn 9000
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+listen web
+  bind 127.0.0.1:18081
+  server nginx 127.0.0.1:18080
+CONF
+haproxy -f "$WORK/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!)
+declare -A PID=([18081]=$!) NAME=([18081]=haproxy)
+PORTS=(18081)
+port=18082
+for opts in "$@"; do
+  printf -- '-A -t 127.0.0.1:%s -s rr\n-a -t 127.0.0.1:%s -r 127.0.0.1:18080 -m\n' $port $port > "$WORK/r$port.rules"
+  # shellcheck disable=SC2086 # the options are words
+  "$JAVA" -XX:+UseParallelGC -jar lvs-examples/target/lvsadm.jar --serve "$WORK/r$port.rules" --threads "$THREADS" $opts \
+      > "$WORK/j$port.log" 2>&1 & PIDS+=($!)
+  PID[$port]=$!; NAME[$port]="jlvs ${opts:-(defaults)}"; PORTS+=($port)
+  port=$((port + 1))
+done
+sleep 4
+
+only() { local q; for q in "${PORTS[@]}"; do if [ "$q" = "$1" ]; then kill -CONT "${PID[$q]}"; else kill -STOP "${PID[$q]}"; fi; done; sleep 0.2; }
+# the percentiles (µs) from wrk's Lua done(); the paced row adds a 1 ms think time (delay(), not in the latency)
+cat > "$WORK/lat.lua" <<'LUA'
+done = function(summary, latency, requests)
+  io.write(string.format("pct %d %d %d %d %d %.0f\n", latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency:percentile(99.9), latency:percentile(99.99), latency.mean))
+end
+LUA
+cp "$WORK/lat.lua" "$WORK/paced.lua"; echo 'function delay() return 1 end' >> "$WORK/paced.lua"
+args=(-t1 -c50 -d10s -s "$WORK/lat.lua")
+[ "$ROW" = keepalive ] || args+=(-H "Connection: close")
+[ "$ROW" = paced ] && args=(-t1 -c50 -d10s -H "Connection: close" -s "$WORK/paced.lua")
+
+# JIT warm-up of every jlvs variant: 5 s keep-alive and 5 s new connections
+for p in "${PORTS[@]:1}"; do
+  only "$p"
+  wrk -t1 -c50 -d5s "http://127.0.0.1:$p/small" >/dev/null 2>&1
+  wrk -t1 -c50 -d5s -H "Connection: close" "http://127.0.0.1:$p/small" >/dev/null 2>&1
+done
+
+: > "$WORK/runs"
+for r in $(seq "$ROUNDS"); do
+  for p in "${PORTS[@]}"; do
+    only "$p"
+    out=$(wrk "${args[@]}" "http://127.0.0.1:$p/small" 2>&1)
+    line="$r $p $(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1=="pct" {$1=""; print}' <<<"$out")"
+    echo "$line" | tee -a "$WORK/runs" | awk '{printf "round %s port %s: %s req/s, p50 %s p90 %s p99 %s p99.9 %s p99.99 %s mean %s us\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
+  done
+done
+
+echo "$ROW, $THREADS thread(s), $ROUNDS rounds of 10 s; medians (latency in us):"
+for p in "${PORTS[@]}"; do
+  awk -v p="$p" -v name="${NAME[$p]}" '
+    function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+                                   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    $2 == 18081 { h[$1] = $3 }
+    $2 == p { n++; rps[n] = $3; p50[n] = $4; p90[n] = $5; p99[n] = $6; p999[n] = $7; mean[n] = $9; rat[n] = $3 / h[$1] }
+    END { printf "%-40s %9.0f req/s  p50 %5d  p90 %5d  p99 %5d  p99.9 %6d  mean %5d  ratio %.3f\n",
+          name, med(rps, n), med(p50, n), med(p90, n), med(p99, n), med(p999, n), med(mean, n), med(rat, n) }' "$WORK/runs"
+done
