@@ -735,11 +735,14 @@ public final class NatDataplane implements AutoCloseable {
          * own, the policy changes nothing.
          *
          * <p>Measured on the two-core machine (benchmarks/RESULTS.md): keep-alive through two loops
-         * beside nginx and wrk, +8 % requests per second; nginx was preempted 300-1,500 times in
-         * 4 s instead of 20,000-40,000.
+         * beside nginx and wrk went from 2-3 % behind HAProxy to 13-15 % ahead, with a lower p99;
+         * nginx was preempted 470-1,450 times in 4 s instead of 30,000-36,000. With one loop (a
+         * CPU nearly to itself) it was neutral.
          *
          * <p>Switching between {@code SCHED_OTHER} and {@code SCHED_BATCH} needs no privilege; when a
-         * seccomp filter refuses it, the loop logs a warning and stays {@code SCHED_OTHER}.
+         * seccomp filter refuses it, the loop logs a warning and stays {@code SCHED_OTHER}. As
+         * Linux does for every thread, a thread started from a loop thread inherits its policy
+         * (e.g. a common-pool worker first started by work a loop submitted).
          */
         public Builder batchScheduling(boolean on) {
             this.batchScheduling = on;
