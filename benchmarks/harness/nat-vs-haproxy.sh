@@ -19,6 +19,7 @@
 # requests in flight inside the measured window), 1 MiB responses (wrk -c8), iperf3 bulk.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. benchmarks/harness/servers.sh
 DUR=${1:-10}
 THREADS=${2:-1}
 PAIRS=${3:-3}
@@ -41,41 +42,16 @@ trap cleanup EXIT
 mkdir -p "$WORK/www"
 head -c 128 /dev/zero | tr '\0' 'x' > "$WORK/www/small"
 head -c 1048576 /dev/urandom > "$WORK/www/big"
-cat > "$WORK/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.err;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:18080 backlog=4096; root $WORK/www; }
-}
-CONF
+write_nginx_conf "$WORK"
 nginx -c "$WORK/nginx.conf" -p "$WORK" & PIDS+=($!)
 
 # --- iperf3 server on 127.0.0.1:15201
 iperf3 -s -B 127.0.0.1 -p 15201 >/dev/null 2>&1 & PIDS+=($!)
 
 # --- HAProxy, mode tcp, THREADS threads: :18081 -> nginx, :15202 -> iperf3
-cat > "$WORK/haproxy.cfg" <<CONF
-global
-  nbthread $THREADS
-  ${HAPROXY_GLOBAL:-}
-  maxconn 9000   # fds = 2 x maxconn + extra; the hard limit here is 20000
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-listen web
-  bind 127.0.0.1:18081
-  server nginx 127.0.0.1:18080
-listen bulk
+write_haproxy_cfg "$WORK" "$THREADS" "${HAPROXY_GLOBAL:-}" "listen bulk
   bind 127.0.0.1:15202
-  server iperf 127.0.0.1:15201
-CONF
+  server iperf 127.0.0.1:15201"
 haproxy -f "$WORK/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!)
 declare -A PID=([haproxy]=$!)
 

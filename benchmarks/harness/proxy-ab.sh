@@ -13,6 +13,7 @@
 # Needs what nat-vs-haproxy.sh needs (nginx-light, haproxy, wrk) and a built tree.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. benchmarks/harness/servers.sh
 ROUNDS=${1:?rounds}; THREADS=${2:?threads}; ROW=${3:?row}; shift 3
 [ $# -ge 1 ] || { echo "give at least one variant's lvsadm options (\"\" for the defaults)" >&2; exit 2; }
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
@@ -28,28 +29,9 @@ trap cleanup EXIT
 
 mkdir -p "$WORK/www"
 head -c 128 /dev/zero | tr '\0' 'x' > "$WORK/www/small"
-cat > "$WORK/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.err;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000; server { listen 127.0.0.1:18080 backlog=4096; root $WORK/www; } }
-CONF
+write_nginx_conf "$WORK"
 nginx -c "$WORK/nginx.conf" -p "$WORK" & PIDS+=($!)
-cat > "$WORK/haproxy.cfg" <<CONF
-global
-  nbthread $THREADS
-  maxconn 9000
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-listen web
-  bind 127.0.0.1:18081
-  server nginx 127.0.0.1:18080
-CONF
+write_haproxy_cfg "$WORK" "$THREADS"
 haproxy -f "$WORK/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!)
 declare -A PID=([18081]=$!) NAME=([18081]=haproxy)
 PORTS=(18081)
