@@ -200,7 +200,7 @@ public final class Lvsadm {
             // What the server built so far (the director, the data plane, Netty's and the JDK's
             // start-up state) lives as long as the server. A full collection now moves it to the old
             // generation at once; left young, ParallelGC copies it from survivor space to survivor
-            // space at every young collection until it is old enough: about 7 MB and 10-12 ms a
+            // space at every young collection until it is old enough: about 7 MB and 8.5-12 ms a
             // pause for the first ~40 s of new connections, 4 ms after (benchmarks/RESULTS.md).
             System.gc();
             out.println("serving " + rules + " over " + nat.transport() + "; interrupt (Ctrl-C) to stop");
