@@ -104,7 +104,11 @@ final class EpollTcpListener implements EpollIoHandle {
             // after this batch's other events (see the class comment); on the loop's own thread,
             // execute neither wakes the loop nor allocates
             acceptQueued = true;
-            loop.loop.execute(acceptTurn);
+            try {
+                loop.loop.execute(acceptTurn);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                // the loop is closing, and this listener with it: nothing may escape into its batch
+            }
         }
     }
 
