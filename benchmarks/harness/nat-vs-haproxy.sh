@@ -32,6 +32,11 @@ if [ -n "$missing" ]; then
 fi
 [ -f lvs-examples/target/lvsadm.jar ] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 
+# the ports must be free: jlvs listens with SO_REUSEPORT, so a leftover listener (say, a stopped
+# lvsadm) would silently take a share of the measured connections
+for p in 18080 18081 18082 15201 15202 15203; do
+  ! ss -Htln "sport = :$p" | grep -q . || { echo "port $p is in use (another harness running, or a stopped lvsadm?)" >&2; exit 2; }
+done
 WORK=$(mktemp -d /tmp/jlvs-harness.XXXXXX)
 chmod 755 "$WORK"   # nginx workers run as www-data
 PIDS=()

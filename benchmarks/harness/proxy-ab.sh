@@ -23,8 +23,10 @@ for tool in nginx haproxy wrk; do command -v $tool >/dev/null || { echo "missing
 [ -f lvs-examples/target/lvsadm.jar ] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 case $ROW in keepalive|newconn|paced) ;; *) echo "ROW must be keepalive, newconn or paced" >&2; exit 2 ;; esac
 
-for p in 18080 18081; do
-  ! ss -Htln "sport = :$p" | grep -q . || { echo "port $p is in use (another harness running?)" >&2; exit 2; }
+# every port this run binds must be free: the listeners use SO_REUSEPORT, so a leftover (say, a
+# stopped lvsadm) on a variant's port would silently take half of that variant's connections
+for p in $(seq 18080 $((18081 + $#))); do
+  ! ss -Htln "sport = :$p" | grep -q . || { echo "port $p is in use (another harness running, or a stopped lvsadm?)" >&2; exit 2; }
 done
 WORK=$(mktemp -d /tmp/jlvs-ab.XXXXXX)
 chmod 755 "$WORK"
