@@ -12,8 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jlvs.core.Director;
 import io.jlvs.core.RealServer;
 import io.jlvs.core.ServiceKey;
-import io.jlvs.core.scheduler.Destinations;
-import io.jlvs.core.scheduler.ScheduleRequest;
 import io.jlvs.core.scheduler.Scheduler;
 import io.jlvs.core.scheduler.SchedulerContext;
 import io.jlvs.core.scheduler.SchedulerProvider;
@@ -108,29 +106,28 @@ class AcceptOrderTest {
         assertArrayEquals(m, readFully(s.getInputStream(), MESSAGE));
     }
 
-    /** Picks the first schedulable real server and, once armed, notes what it has received so far. */
-    public static final class ProbeProvider implements SchedulerProvider {
-        @Override
-        public String name() {
-            return "probe";
+    /**
+     * The {@code probe} scheduler: picks the first schedulable real server and, once armed, notes
+     * what that server has received so far.
+     */
+    record ProbeProvider(String name) implements SchedulerProvider {
+        ProbeProvider() {
+            this("probe");
         }
 
         @Override
         public Scheduler create(SchedulerContext context) {
-            return new Scheduler() {
-                @Override
-                public RealServer schedule(Destinations destinations, ScheduleRequest request) {
-                    for (int i = 0; i < destinations.size(); i++) {
-                        RealServer s = destinations.get(i);
-                        if (s.isSchedulable()) {
-                            if (armed) {
-                                IN_BYTES_AT_SCHEDULE.set(s.stats().raw().inBytes());
-                            }
-                            return s;
+            return (destinations, request) -> {
+                for (int i = 0; i < destinations.size(); i++) {
+                    RealServer s = destinations.get(i);
+                    if (s.isSchedulable()) {
+                        if (armed) {
+                            IN_BYTES_AT_SCHEDULE.set(s.stats().raw().inBytes());
                         }
+                        return s;
                     }
-                    return null;
                 }
+                return null;
             };
         }
     }
