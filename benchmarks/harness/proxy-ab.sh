@@ -11,7 +11,10 @@
 # measured runs (the others are stopped with SIGSTOP, as in nat-vs-haproxy.sh). Each round runs
 # wrk -t1 -c50 for 10 s once per target. Prints every run, then per target the medians of
 # requests/s and of the percentiles (µs), and the median per-round ratio to HAProxy, and the CPU
-# time per request (µs, from /proc/PID/stat) of the proxy measured, of nginx's worker and of wrk.
+# time per request (µs, from /proc/PID/stat) of the proxy measured, of nginx's worker and of wrk,
+# and the scheduler's view of the proxy (summed over its threads): its run-queue wait per request
+# (µs, /proc/PID/task/*/schedstat) and how often it was preempted per 1000 requests (involuntary
+# context switches, /proc/PID/task/*/status).
 # Needs what nat-vs-haproxy.sh needs (nginx-light, haproxy, wrk) and a built tree.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -58,6 +61,10 @@ sleep 4
 NGINX_WORKER=$(pgrep -P "${PIDS[0]}" | head -1)
 # user + system CPU time of a process, in clock ticks
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# the scheduler's view of a process, summed over its threads: nanoseconds spent waiting in the run
+# queue (schedstat's second field), and involuntary context switches (preemptions)
+waited() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{w += $2} END {printf "%.0f\n", w}'; }
+preempted() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^nonvoluntary_ctxt_switches/ {s += $2} END {print s + 0}'; }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 TIMEFORMAT='%U %S' # what bash's time prints: wrk's user and system CPU seconds
 
@@ -85,27 +92,29 @@ done
 for r in $(seq "$ROUNDS"); do
   for p in "${PORTS[@]}"; do
     only "$p"
-    t0=$(ticks "${PID[$p]}"); n0=$(ticks "$NGINX_WORKER")
+    t0=$(ticks "${PID[$p]}"); n0=$(ticks "$NGINX_WORKER"); w0=$(waited "${PID[$p]}"); v0=$(preempted "${PID[$p]}")
     { time wrk "${args[@]}" "http://127.0.0.1:$p/small" > "$WORK/out" 2>&1; } 2> "$WORK/time"
-    t1=$(ticks "${PID[$p]}"); n1=$(ticks "$NGINX_WORKER")
+    t1=$(ticks "${PID[$p]}"); n1=$(ticks "$NGINX_WORKER"); w1=$(waited "${PID[$p]}"); v1=$(preempted "${PID[$p]}")
     out=$(cat "$WORK/out")
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     cpu=$(awk -v r="$rps" -v t=$((t1 - t0)) -v n=$((n1 - n0)) -v u=$TICK_US -v w="$(cat "$WORK/time")" \
-        'BEGIN { split(w, c, " "); printf "%.1f %.1f %.1f", t * u / (r * 10), n * u / (r * 10), (c[1] + c[2]) * 1e6 / (r * 10) }')
+        -v q="$w1" -v q0="$w0" -v v=$((v1 - v0)) \
+        'BEGIN { split(w, c, " "); printf "%.1f %.1f %.1f %.2f %.2f", t * u / (r * 10), n * u / (r * 10), (c[1] + c[2]) * 1e6 / (r * 10),
+                 (q - q0) / 1000 / (r * 10), v * 1000 / (r * 10) }')
     line="$r $p $rps $(awk '$1=="pct" {$1=""; print}' <<<"$out") $cpu"
-    echo "$line" | tee -a "$WORK/runs" | awk '{printf "round %s port %s: %s req/s, p50 %s p90 %s p99 %s p99.9 %s p99.99 %s mean %s us; CPU per request: proxy %s nginx %s wrk %s us\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12}'
+    echo "$line" | tee -a "$WORK/runs" | awk '{printf "round %s port %s: %s req/s, p50 %s p90 %s p99 %s p99.9 %s p99.99 %s mean %s us; CPU per request: proxy %s nginx %s wrk %s us; proxy run-queue wait %s us/request, preempted %s times/1000 requests\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14}'
   done
 done
 
-echo "$ROW, $THREADS thread(s), $ROUNDS rounds of 10 s; medians (latency in us; CPU per request in us: proxy, nginx, wrk):"
+echo "$ROW, $THREADS thread(s), $ROUNDS rounds of 10 s; medians (latency in us; CPU per request in us: proxy, nginx, wrk; the proxy's run-queue wait in us per request and preemptions per 1000 requests):"
 for p in "${PORTS[@]}"; do
   awk -v p="$p" -v name="${NAME[$p]}" '
     function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
                                    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
     $2 == 18081 { h[$1] = $3 }
     $2 == p { n++; rps[n] = $3; p50[n] = $4; p90[n] = $5; p99[n] = $6; p999[n] = $7; mean[n] = $9; rat[n] = $3 / h[$1]
-              cp[n] = $10; cn[n] = $11; cw[n] = $12 }
-    END { printf "%-40s %9.0f req/s  p50 %5d  p90 %5d  p99 %5d  p99.9 %6d  mean %5d  ratio %.3f  CPU/req %.1f %.1f %.1f\n",
+              cp[n] = $10; cn[n] = $11; cw[n] = $12; qw[n] = $13; pe[n] = $14 }
+    END { printf "%-40s %9.0f req/s  p50 %5d  p90 %5d  p99 %5d  p99.9 %6d  mean %5d  ratio %.3f  CPU/req %.1f %.1f %.1f  wait %.2f  preempt %.2f\n",
           name, med(rps, n), med(p50, n), med(p90, n), med(p99, n), med(p999, n), med(mean, n), med(rat, n),
-          med(cp, n), med(cn, n), med(cw, n) }' "$WORK/runs"
+          med(cp, n), med(cn, n), med(cw, n), med(qw, n), med(pe, n) }' "$WORK/runs"
 done
